@@ -1,0 +1,129 @@
+{#
+    Dialect-specific pieces behind adapter.dispatch. Models call only these
+    (and dbt's own cross-database macros), never engine-only syntax.
+#}
+
+{# A 64-bit floating point type (dbt.type_float() is 32-bit on some engines). #}
+{% macro type_double() %}
+    {{- return(adapter.dispatch('type_double', 'leadscore')()) -}}
+{% endmacro %}
+
+{% macro default__type_double() %}double precision{% endmacro %}
+
+{% macro duckdb__type_double() %}double{% endmacro %}
+
+{% macro spark__type_double() %}double{% endmacro %}
+
+
+{# Microseconds since the Unix epoch of a (naive UTC) timestamp, as an integer. #}
+{% macro epoch_microseconds(timestamp_expr) %}
+    {{- return(adapter.dispatch('epoch_microseconds', 'leadscore')(timestamp_expr)) -}}
+{% endmacro %}
+
+{% macro default__epoch_microseconds(timestamp_expr) %}
+    cast(round(extract(epoch from {{ timestamp_expr }}) * 1000000) as bigint)
+{%- endmacro %}
+
+{% macro duckdb__epoch_microseconds(timestamp_expr) %}
+    epoch_us({{ timestamp_expr }})
+{%- endmacro %}
+
+{% macro spark__epoch_microseconds(timestamp_expr) %}
+    unix_micros({{ timestamp_expr }})
+{%- endmacro %}
+
+
+{#
+    Age in (fractional) days of a timestamp at score time T:
+    (epoch_seconds(T) - epoch_seconds(ts)) / 86400, computed on integer
+    microseconds so that step boundaries are exact.
+#}
+{% macro age_days(timestamp_expr) %}
+    cast(
+        {{ epoch_microseconds(as_of_timestamp()) }} - {{ epoch_microseconds(timestamp_expr) }}
+        as {{ type_double() }}
+    ) / 86400000000
+{%- endmacro %}
+
+
+{#
+    A text value as a number when it is a plain decimal numeral (12, -3.5,
+    1e6), else null. Never errors; 'nan', 'inf' and '1,000' are not numbers.
+#}
+{% macro to_number_or_null(text_expr) %}
+    {{- return(adapter.dispatch('to_number_or_null', 'leadscore')(text_expr)) -}}
+{% endmacro %}
+
+{% macro default__to_number_or_null(text_expr) %}
+    case
+        when trim({{ text_expr }}) ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'
+            then cast(trim({{ text_expr }}) as {{ type_double() }})
+    end
+{%- endmacro %}
+
+{% macro duckdb__to_number_or_null(text_expr) %}
+    case
+        when regexp_full_match(trim({{ text_expr }}), '[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?')
+            then try_cast(trim({{ text_expr }}) as double)
+    end
+{%- endmacro %}
+
+{% macro spark__to_number_or_null(text_expr) %}
+    case
+        when trim({{ text_expr }}) rlike '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'
+            then try_cast(trim({{ text_expr }}) as double)
+    end
+{%- endmacro %}
+
+
+{# The n-th (1-based) part of a text split on a literal delimiter. #}
+{% macro split_part_at(text_expr, delimiter, part_expr) %}
+    {{- return(adapter.dispatch('split_part_at', 'leadscore')(text_expr, delimiter, part_expr)) -}}
+{% endmacro %}
+
+{% macro default__split_part_at(text_expr, delimiter, part_expr) %}
+    split_part({{ text_expr }}, '{{ delimiter }}', {{ part_expr }})
+{%- endmacro %}
+
+{% macro spark__split_part_at(text_expr, delimiter, part_expr) %}
+    split_part({{ text_expr }}, '{{ delimiter }}', {{ part_expr }})
+{%- endmacro %}
+
+
+{# A number rendered as text: integral values without a decimal part. #}
+{% macro number_as_text(number_expr) %}
+    case
+        when {{ number_expr }} = floor({{ number_expr }})
+            and abs({{ number_expr }}) < 1e15
+            then cast(cast({{ number_expr }} as bigint) as {{ dbt.type_string() }})
+        else cast({{ number_expr }} as {{ dbt.type_string() }})
+    end
+{%- endmacro %}
+
+
+{# A boolean rendered as 'true' / 'false' (null stays null). #}
+{% macro boolean_as_text(boolean_expr) %}
+    case
+        when {{ boolean_expr }} then 'true'
+        when not {{ boolean_expr }} then 'false'
+    end
+{%- endmacro %}
+
+
+{# The integers 1..n as a subquery with one column `n` (n <= 1000). #}
+{% macro integer_spine(upper_bound) %}
+    select (hundreds.d * 100 + tens.d * 10 + units.d + 1) as n
+    from
+        (
+            {% for d in range(10) %}select {{ d }} as d{% if not loop.last %} union all {% endif %}{% endfor %}
+        ) as hundreds
+    cross join
+        (
+            {% for d in range(10) %}select {{ d }} as d{% if not loop.last %} union all {% endif %}{% endfor %}
+        ) as tens
+    cross join
+        (
+            {% for d in range(10) %}select {{ d }} as d{% if not loop.last %} union all {% endif %}{% endfor %}
+        ) as units
+    where hundreds.d * 100 + tens.d * 10 + units.d + 1 <= {{ upper_bound }}
+{%- endmacro %}

@@ -1,0 +1,180 @@
+with
+
+model_entities as (
+
+    select
+        model_id,
+        scope,
+        entity_id,
+        contact_id,
+        company_id,
+        owner_id
+    from {{ ref('int_model_entities') }}
+
+),
+
+group_points as (
+
+    select
+        model_id,
+        entity_id,
+        dimension,
+        points
+    from {{ ref('int_group_points') }}
+
+),
+
+scoring_models as (
+
+    select
+        model_id,
+        max_score,
+        qualified_threshold
+    from {{ ref('stg_config__scoring_models') }}
+
+),
+
+score_tiers as (
+
+    select
+        model_id,
+        dimension,
+        tier,
+        min_score
+    from {{ ref('stg_config__score_tiers') }}
+
+),
+
+sum_dimensions as (
+
+    select
+        model_id,
+        entity_id,
+        sum(case when dimension = 'fit' then points else 0 end) as fit_points,
+        sum(case when dimension = 'engagement' then points else 0 end) as engagement_points,
+        sum(points) as total_points
+    from group_points
+    group by model_id, entity_id
+
+),
+
+clamp_and_round as (
+
+    select
+        model_entities.model_id,
+        model_entities.scope,
+        model_entities.entity_id,
+        model_entities.contact_id,
+        model_entities.company_id,
+        model_entities.owner_id,
+        scoring_models.qualified_threshold,
+        {%- for dimension in ['score', 'fit_score', 'engagement_score'] %}
+        {%- set points_column = {
+            'score': 'total_points', 'fit_score': 'fit_points', 'engagement_score': 'engagement_points'
+        }[dimension] %}
+        round(
+            case
+                when coalesce(sum_dimensions.{{ points_column }}, 0) < 0 then 0
+                when sum_dimensions.{{ points_column }} > scoring_models.max_score
+                    then scoring_models.max_score
+                else coalesce(sum_dimensions.{{ points_column }}, 0)
+            end,
+            2
+        ) as {{ dimension }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from model_entities
+    inner join scoring_models
+        on model_entities.model_id = scoring_models.model_id
+    left join sum_dimensions
+        on
+            model_entities.model_id = sum_dimensions.model_id
+            and model_entities.entity_id = sum_dimensions.entity_id
+
+),
+
+unpivot_dimensions as (
+
+    select
+        model_id,
+        entity_id,
+        'score' as dimension,
+        score as dimension_score
+    from clamp_and_round
+    union all
+    select
+        model_id,
+        entity_id,
+        'fit' as dimension,
+        fit_score as dimension_score
+    from clamp_and_round
+    union all
+    select
+        model_id,
+        entity_id,
+        'engagement' as dimension,
+        engagement_score as dimension_score
+    from clamp_and_round
+
+),
+
+rank_tiers as (
+
+    -- The tier with the largest min_score <= the rounded score.
+    select
+        unpivot_dimensions.model_id,
+        unpivot_dimensions.entity_id,
+        unpivot_dimensions.dimension,
+        score_tiers.tier,
+        row_number() over (
+            partition by unpivot_dimensions.model_id, unpivot_dimensions.entity_id, unpivot_dimensions.dimension
+            order by score_tiers.min_score desc
+        ) as tier_rank
+    from unpivot_dimensions
+    inner join score_tiers
+        on
+            unpivot_dimensions.model_id = score_tiers.model_id
+            and unpivot_dimensions.dimension = score_tiers.dimension
+            and score_tiers.min_score <= unpivot_dimensions.dimension_score
+
+),
+
+pivot_tiers as (
+
+    select
+        model_id,
+        entity_id,
+        max(case when dimension = 'score' then tier end) as tier,
+        max(case when dimension = 'fit' then tier end) as fit_tier,
+        max(case when dimension = 'engagement' then tier end) as engagement_tier
+    from rank_tiers
+    where tier_rank = 1
+    group by model_id, entity_id
+
+),
+
+final as (
+
+    select
+        clamp_and_round.model_id,
+        clamp_and_round.scope,
+        clamp_and_round.entity_id,
+        clamp_and_round.contact_id,
+        clamp_and_round.company_id,
+        clamp_and_round.owner_id,
+        cast(clamp_and_round.score as {{ type_double() }}) as score,
+        cast(clamp_and_round.fit_score as {{ type_double() }}) as fit_score,
+        cast(clamp_and_round.engagement_score as {{ type_double() }}) as engagement_score,
+        pivot_tiers.tier,
+        pivot_tiers.fit_tier,
+        pivot_tiers.engagement_tier,
+        coalesce(clamp_and_round.score >= clamp_and_round.qualified_threshold, false) as is_qualified,
+        {{ as_of_timestamp() }} as scored_at
+    from clamp_and_round
+    left join pivot_tiers
+        on
+            clamp_and_round.model_id = pivot_tiers.model_id
+            and clamp_and_round.entity_id = pivot_tiers.entity_id
+
+)
+
+select * from final

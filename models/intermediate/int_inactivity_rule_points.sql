@@ -1,0 +1,92 @@
+with
+
+inactivity_rules as (
+
+    select
+        model_id,
+        rule_id,
+        group_id,
+        points,
+        max_count,
+        within_days
+    from {{ ref('stg_config__scoring_rules') }}
+    where rule_type = 'inactivity'
+
+),
+
+model_entities as (
+
+    select
+        model_id,
+        entity_id,
+        created_at
+    from {{ ref('int_model_entities') }}
+
+),
+
+find_last_matches as (
+
+    select
+        model_id,
+        rule_id,
+        entity_id,
+        max(occurred_at) as last_matched_at
+    from {{ ref('int_event_rule_matches') }}
+    where rule_type = 'inactivity'
+    group by model_id, rule_id, entity_id
+
+),
+
+compute_idle_days as (
+
+    -- Idle since the latest matching event, or since the entity's creation
+    -- when there is none.
+    select
+        model_entities.model_id,
+        model_entities.entity_id,
+        inactivity_rules.rule_id,
+        inactivity_rules.group_id,
+        inactivity_rules.points,
+        inactivity_rules.max_count,
+        floor(
+            {{ age_days('coalesce(find_last_matches.last_matched_at, model_entities.created_at)') }}
+            / inactivity_rules.within_days
+        ) as idle_periods
+    from model_entities
+    inner join inactivity_rules
+        on model_entities.model_id = inactivity_rules.model_id
+    left join find_last_matches
+        on
+            model_entities.model_id = find_last_matches.model_id
+            and model_entities.entity_id = find_last_matches.entity_id
+            and inactivity_rules.rule_id = find_last_matches.rule_id
+
+),
+
+apply_max_count as (
+
+    select
+        *,
+        case
+            when max_count is not null and idle_periods > max_count then max_count
+            else idle_periods
+        end as counted_periods
+    from compute_idle_days
+
+),
+
+final as (
+
+    select
+        model_id,
+        entity_id,
+        rule_id,
+        group_id,
+        cast(counted_periods as bigint) as hits,
+        points * counted_periods as points
+    from apply_max_count
+    where counted_periods > 0
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ stage_custom_properties('company_properties', 'company_id') }}

@@ -1,0 +1,1 @@
+{{ stage_custom_properties('contact_properties', 'contact_id') }}
