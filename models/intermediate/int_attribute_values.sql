@@ -26,6 +26,8 @@
     'annual_revenue': number_as_text('annual_revenue'),
     'country': 'country',
 } -%}
+{%- set contact_field_list = "'" ~ contact_fields.keys() | join("', '") ~ "'" -%}
+{%- set company_field_list = "'" ~ company_fields.keys() | join("', '") ~ "'" -%}
 
 with
 
@@ -87,13 +89,13 @@ company_properties as (
 unpivot_contacts as (
 
     {% for field_name, expression in contact_fields.items() %}
-    select
-        'contact' as holder_type,
-        contact_id as holder_id,
-        '{{ field_name }}' as field_name,
-        cast({{ expression }} as {{ dbt.type_string() }}) as field_value
-    from contacts
-    {% if not loop.last %}union all{% endif %}
+        select
+            'contact' as holder_type,
+            contact_id as holder_id,
+            '{{ field_name }}' as field_name,
+            cast({{ expression }} as {{ dbt.type_string() }}) as field_value
+        from contacts
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -101,13 +103,13 @@ unpivot_contacts as (
 unpivot_companies as (
 
     {% for field_name, expression in company_fields.items() %}
-    select
-        'company' as holder_type,
-        company_id as holder_id,
-        '{{ field_name }}' as field_name,
-        cast({{ expression }} as {{ dbt.type_string() }}) as field_value
-    from companies
-    {% if not loop.last %}union all{% endif %}
+        select
+            'company' as holder_type,
+            company_id as holder_id,
+            '{{ field_name }}' as field_name,
+            cast({{ expression }} as {{ dbt.type_string() }}) as field_value
+        from companies
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -120,7 +122,7 @@ custom_contact_properties as (
         property as field_name,
         property_value as field_value
     from contact_properties
-    where property not in ('{{ contact_fields.keys() | join("', '") }}')
+    where property not in ({{ contact_field_list }})
 
 ),
 
@@ -132,7 +134,7 @@ custom_company_properties as (
         property as field_name,
         property_value as field_value
     from company_properties
-    where property not in ('{{ company_fields.keys() | join("', '") }}')
+    where property not in ({{ company_field_list }})
 
 ),
 

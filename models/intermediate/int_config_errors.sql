@@ -214,7 +214,10 @@ annotate_groups as (
         scoring_groups.*,
         count(*) over (partition by scoring_groups.model_id, scoring_groups.group_id) as duplicates,
         coalesce(
-            scoring_groups.model_id in (select model_id from scoring_models where model_id is not null), false
+            scoring_groups.model_id in (
+                select listed_models.model_id from scoring_models as listed_models
+                where listed_models.model_id is not null
+            ), false
         ) as has_model
     from scoring_groups
 
@@ -229,7 +232,10 @@ annotate_tiers as (
         count(*) over (partition by score_tiers.model_id, score_tiers.dimension, score_tiers.min_score)
             as duplicate_min_scores,
         coalesce(
-            score_tiers.model_id in (select model_id from scoring_models where model_id is not null), false
+            score_tiers.model_id in (
+                select listed_models.model_id from scoring_models as listed_models
+                where listed_models.model_id is not null
+            ), false
         ) as has_model
     from score_tiers
 
@@ -241,9 +247,12 @@ annotate_rules as (
         scoring_rules.*,
         count(*) over (partition by scoring_rules.model_id, scoring_rules.rule_id) as duplicates,
         coalesce(
-            scoring_rules.model_id in (select model_id from scoring_models where model_id is not null), false
+            scoring_rules.model_id in (
+                select listed_models.model_id from scoring_models as listed_models
+                where listed_models.model_id is not null
+            ), false
         ) as has_model,
-        exists (
+        exists(
             select 1
             from scoring_groups
             where
@@ -274,18 +283,18 @@ annotate_rules as (
 check_config as (
 
     {%- for config_file, relation, item_expression, checks in check_sets %}
-    {%- set outer_loop = loop %}
-    {%- for severity, condition, message in checks %}
-    select
-        '{{ config_file }}' as config_file,
-        model_id,
-        {{ item_expression }} as item_id,
-        '{{ severity }}' as severity,
-        {{ message | replace('varchar', dbt.type_string()) }} as problem
-    from {{ relation }}
-    where coalesce({{ condition }}, false)
-    {% if not (outer_loop.last and loop.last) %}union all{% endif %}
-    {%- endfor %}
+        {%- set outer_loop = loop %}
+        {%- for severity, condition, message in checks %}
+            select
+                '{{ config_file }}' as config_file,
+                model_id,
+                {{ item_expression }} as item_id,
+                '{{ severity }}' as severity,
+                {{ message | replace('varchar', dbt.type_string()) }} as problem
+            from {{ relation }}
+            where coalesce({{ condition }}, false)
+            {% if not (outer_loop.last and loop.last) %}union all{% endif %}
+        {%- endfor %}
     {%- endfor %}
 
 ),

@@ -72,15 +72,15 @@ clamp_and_round as (
         {%- set points_column = {
             'score': 'total_points', 'fit_score': 'fit_points', 'engagement_score': 'engagement_points'
         }[dimension] %}
-        round(
-            case
-                when coalesce(sum_dimensions.{{ points_column }}, 0) < 0 then 0
-                when sum_dimensions.{{ points_column }} > scoring_models.max_score
-                    then scoring_models.max_score
-                else coalesce(sum_dimensions.{{ points_column }}, 0)
-            end,
-            2
-        ) as {{ dimension }}{% if not loop.last %},{% endif %}
+            round(
+                case
+                    when coalesce(sum_dimensions.{{ points_column }}, 0) < 0 then 0
+                    when sum_dimensions.{{ points_column }} > scoring_models.max_score
+                        then scoring_models.max_score
+                    else coalesce(sum_dimensions.{{ points_column }}, 0)
+                end,
+                2
+            ) as {{ dimension }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from model_entities
     inner join scoring_models
@@ -134,7 +134,7 @@ rank_tiers as (
         on
             unpivot_dimensions.model_id = score_tiers.model_id
             and unpivot_dimensions.dimension = score_tiers.dimension
-            and score_tiers.min_score <= unpivot_dimensions.dimension_score
+            and unpivot_dimensions.dimension_score >= score_tiers.min_score
 
 ),
 

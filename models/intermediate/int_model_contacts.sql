@@ -98,14 +98,14 @@ final as (
     select
         model_id,
         scope,
-        case scope
-            when 'company' then company_id
-            else contact_id
-        end as entity_id,
         contact_id,
         company_id,
         owner_id,
-        created_at
+        created_at,
+        case scope
+            when 'company' then company_id
+            else contact_id
+        end as entity_id
     from apply_lists
     where scope = 'contact' or company_id is not null
 

@@ -17,7 +17,7 @@ scoring_rules as (
         operator,
         value,
         {%- for column in numeric_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         decay
     from {{ ref('scoring_rules') }}
@@ -37,8 +37,8 @@ cleaned as (
         {{ normalized_text('operator') }} as operator,
         {{ clean_text('value') }} as rule_value,
         {%- for column in numeric_columns %}
-        {{ clean_text(column) }} as {{ column }}_text,
-        {{ to_number_or_null(column) }} as {{ column }},
+            {{ clean_text(column) }} as {{ column }}_text,
+            {{ to_number_or_null(column) }} as {{ column }},
         {%- endfor %}
         {{ normalized_text('decay') }} as decay_text,
         coalesce({{ normalized_text('decay') }}, 'none') as decay

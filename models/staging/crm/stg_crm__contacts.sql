@@ -64,11 +64,6 @@ final as (
         derive_email_domain.contact_id,
         derive_email_domain.email,
         derive_email_domain.email_domain,
-        case
-            when derive_email_domain.email_domain is null then null
-            when free_email_domains.email_domain is not null then true
-            else false
-        end as is_free_email,
         derive_email_domain.first_name,
         derive_email_domain.last_name,
         derive_email_domain.job_title,
@@ -78,7 +73,12 @@ final as (
         derive_email_domain.lead_source,
         derive_email_domain.lifecycle_stage,
         derive_email_domain.owner_id,
-        derive_email_domain.created_at
+        derive_email_domain.created_at,
+        case
+            when derive_email_domain.email_domain is null then null
+            when free_email_domains.email_domain is not null then true
+            else false
+        end as is_free_email
     from derive_email_domain
     left join free_email_domains
         on derive_email_domain.email_domain = free_email_domains.email_domain
