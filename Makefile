@@ -1,0 +1,66 @@
+# leadscore: `make demo` and `make test` do their own set-up on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_PROFILES_DIR := $(CURDIR)
+
+DEMO_CONTACTS ?= 500
+DEMO_SEED ?= 42
+DEMO_DATA := output/sample
+DEMO_DB := output/leadscore.duckdb
+
+TEST_CONTACTS ?= 300
+TEST_DATA := output/test_sample
+TEST_DB := output/test.duckdb
+# Fixed score time and data end date so `make test` is reproducible.
+TEST_END := 2026-06-30
+TEST_AS_OF := 2026-06-30T18:00:00Z
+
+.PHONY: help setup demo data load build summary test lint ruff dbt-test pytest clean
+
+help:
+	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary"
+	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests) and pytest"
+	@echo "make clean  remove .venv, output/ and target/"
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/python scripts/generate_data.py --output $(DEMO_DATA) --contacts $(DEMO_CONTACTS) --seed $(DEMO_SEED) && \
+	$(BIN)/python scripts/load_raw.py --input $(DEMO_DATA) --database $(DEMO_DB) && \
+	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --quiet && \
+	$(BIN)/python scripts/summary.py --database $(DEMO_DB) && \
+	echo "demo finished in $$(( $$(date +%s) - start )) s; scores are in $(DEMO_DB) (schema main)"
+
+test: lint ruff dbt-test pytest
+	@echo "all checks passed"
+
+lint: $(STAMP)
+	@mkdir -p output
+	LEADSCORE_DUCKDB_PATH=output/lint.duckdb $(BIN)/sqlfluff lint models
+
+ruff: $(STAMP)
+	$(BIN)/ruff check scripts tests/python
+	$(BIN)/ruff format --check scripts tests/python
+
+dbt-test: $(STAMP)
+	$(BIN)/python scripts/generate_data.py --output $(TEST_DATA) --contacts $(TEST_CONTACTS) --seed 7 --end $(TEST_END)
+	$(BIN)/python scripts/load_raw.py --input $(TEST_DATA) --database $(TEST_DB)
+	LEADSCORE_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt build --vars '{as_of: "$(TEST_AS_OF)"}'
+
+pytest: $(STAMP)
+	$(BIN)/pytest tests/python
+
+clean:
+	rm -rf $(VENV) output target logs

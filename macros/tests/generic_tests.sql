@@ -1,0 +1,53 @@
+{#
+    Generic data tests (hub packages are not reachable, so the project keeps
+    its own). Each returns the failing rows.
+#}
+
+{# No two rows share the same values of `combination_of_columns`. #}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    select
+        {{ combination_of_columns | join(', ') }},
+        count(*) as duplicate_rows
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}
+
+{#
+    Every row satisfies the SQL boolean `expression` (null counts as a
+    failure). Under a column, the expression follows the column name
+    (`expression: ">= 0"`).
+#}
+{% test expression_is_true(model, expression, column_name=none) %}
+    select *
+    from {{ model }}
+    where not coalesce({{ column_name ~ ' ' if column_name else '' }}{{ expression }}, false)
+{% endtest %}
+
+{#
+    Every non-null value of column_name is a tier that score_tiers defines for
+    the row's model and `dimension`.
+#}
+{% test is_configured_tier(model, column_name, dimension) %}
+    select scored.*
+    from {{ model }} as scored
+    where
+        scored.{{ column_name }} is not null
+        and not exists (
+            select 1
+            from {{ ref('stg_config__score_tiers') }} as tiers
+            where
+                tiers.model_id = scored.model_id
+                and tiers.dimension = '{{ dimension }}'
+                and tiers.tier = scored.{{ column_name }}
+        )
+{% endtest %}
+
+{# Every value of column_name is at most the max_score of the row's scoring model. #}
+{% test at_most_max_score(model, column_name) %}
+    select scored.*
+    from {{ model }} as scored
+    inner join {{ ref('stg_config__scoring_models') }} as scoring_models
+        on scored.model_id = scoring_models.model_id
+    where scored.{{ column_name }} > scoring_models.max_score
+{% endtest %}
