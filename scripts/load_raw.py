@@ -42,6 +42,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = Path("output") / "leadscore.duckdb"
 DATABASE_ENV_VAR = "LEADSCORE_DUCKDB_PATH"
 REJECTS_TABLE = "load_rejects"
+REJECT_COLUMNS = (
+    ("table_name", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("row_number", "BIGINT"),
+    ("reason", "VARCHAR"),
+    ("record", "VARCHAR"),
+)
 EXIT_INPUT_ERROR = 2
 EXIT_FAILURE = 1
 
@@ -638,11 +645,8 @@ def properties_ddl(schema: str, spec: TableSpec) -> str:
 
 
 def rejects_ddl(schema: str) -> str:
-    return (
-        f"CREATE TABLE IF NOT EXISTS {ident(schema)}.{REJECTS_TABLE} "
-        "(table_name VARCHAR, source_file VARCHAR, row_number BIGINT, "
-        "reason VARCHAR, record VARCHAR)"
-    )
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in REJECT_COLUMNS)
+    return f"CREATE TABLE IF NOT EXISTS {ident(schema)}.{REJECTS_TABLE} ({columns})"
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec) -> None:
@@ -664,19 +668,20 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec) 
 def replace_rejects(con: duckdb.DuckDBPyConnection, schema: str, sources: list[Source]) -> None:
     """Rejects of re-loaded tables are replaced; those of other tables are kept."""
     target = f"{ident(schema)}.{REJECTS_TABLE}"
-    parts = [f"SELECT * FROM {target}"]
-    if sources:
-        loaded = ", ".join(literal(source.spec.name) for source in sources)
-        parts = [f"SELECT * FROM {target} WHERE table_name NOT IN ({loaded})"]
+    names = ", ".join(name for name, _ in REJECT_COLUMNS)
+    loaded = ", ".join(literal(source.spec.name) for source in sources)
+    keep = f" WHERE table_name NOT IN ({loaded})" if loaded else ""
+    parts = [f"SELECT {names} FROM {target}{keep}"]
     parts += [
         f"SELECT {literal(s.spec.name)}, {literal(str(s.path))}, row_number, reason, record "
         f"FROM {temp_name('rejects', s.spec.name)}"
         for s in sources
     ]
+    casts = ", ".join(f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in REJECT_COLUMNS)
     con.execute(
-        f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ("
+        f"CREATE OR REPLACE TABLE {target} AS SELECT {casts} FROM ("
         + " UNION ALL ".join(parts)
-        + ") ORDER BY table_name, row_number"
+        + ") AS rejects ORDER BY table_name, row_number"
     )
 
 
@@ -751,6 +756,7 @@ def load(input_dir: Path, database: Path, schema: str = "raw") -> dict[str, dict
     with duckdb.connect(str(database)) as con:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
         for source in sources:
             print(f"{source.spec.name}: {source.path}")
             print_column_notices(source)

@@ -49,8 +49,9 @@ derive_email_domain as (
 
     select
         *,
+        -- An address with no or several @ has no domain.
         case
-            when {{ dbt.position("'@'", 'email') }} > 0
+            when {{ dbt.length('email') }} - {{ dbt.length(dbt.replace('email', "'@'", "''")) }} = 1
                 then {{ normalized_text(split_part_at('email', '@', 2)) }}
         end as email_domain
     from cleaned

@@ -1,0 +1,857 @@
+"""Tests of scripts/load_raw.py (raw inputs, spec section 1)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "load_raw.py"
+ALL_TABLES = (
+    "contacts",
+    "companies",
+    "events",
+    "deals",
+    "list_memberships",
+    "contact_properties",
+    "company_properties",
+    "load_rejects",
+)
+
+
+def _import_loader() -> ModuleType:
+    """scripts/ is not a package: import the script by path (once per session)."""
+    loaded = sys.modules.get("load_raw")
+    if loaded is not None and Path(getattr(loaded, "__file__", "")).resolve() == SCRIPT:
+        return loaded
+    spec = importlib.util.spec_from_file_location("load_raw", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["load_raw"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+load_raw = _import_loader()
+
+# ------------------------------------------------------------------------- helpers
+
+VALID = {
+    "contacts": (
+        [
+            *("contact_id", "email", "first_name", "last_name", "job_title", "phone"),
+            *("country", "company_id", "lead_source", "lifecycle_stage", "owner_id", "created_at"),
+        ],
+        [
+            [
+                *("c1", "ann@acme.com", "Ann", "Lee", "CTO", "+1 555", "US"),
+                *("k1", "web", "lead", "o1", "2024-01-01 09:00:00"),
+            ],
+            [
+                *("c2", "bob@gmail.com", "Bob", "Ray", "Dev", "", "DE"),
+                *("k2", "ads", "mql", "o2", "2024-02-01"),
+            ],
+        ],
+    ),
+    "companies": (
+        ["company_id", "name", "domain", "industry", "employee_count", "annual_revenue", "country"],
+        [
+            ["k1", "Acme", "acme.com", "Software", "250", "1000000.5", "US"],
+            ["k2", "Beta", "beta.de", "Retail", "12", "2e6", "DE"],
+        ],
+    ),
+    "events": (
+        ["event_id", "contact_id", "event_type", "occurred_at", "url", "detail"],
+        [
+            ["e1", "c1", "page_view", "2024-03-01T10:00:00Z", "https://x/pricing", ""],
+            ["e2", "c2", "form_submit", "2024-03-02 11:30:00", "", "Contact us"],
+        ],
+    ),
+    "deals": (
+        [
+            *("deal_id", "company_id", "contact_id", "created_at", "closed_at", "stage"),
+            *("amount", "is_won"),
+        ],
+        [
+            ["d1", "k1", "c1", "2024-01-05", "2024-02-05", "won", "5000", "true"],
+            ["d2", "k2", "", "2024-01-06", "", "open", "", "false"],
+        ],
+    ),
+    "list_memberships": (
+        ["list_name", "contact_id"],
+        [["Customers", "c1"], ["Newsletter", "c1"], ["Newsletter", "c2"]],
+    ),
+}
+
+EVENT_HEADER = ["event_id", "contact_id", "event_type", "occurred_at"]
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_valid_inputs(directory: Path, skip: Sequence[str] = ()) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for table, (header, rows) in VALID.items():
+        if table not in skip:
+            write_csv(directory / f"{table}.csv", header, rows)
+    return directory
+
+
+def query(database: Path, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def snapshot(database: Path) -> dict[str, list[tuple]]:
+    """Every raw table's rows in stored order, plus its column types."""
+    result: dict[str, list[tuple]] = {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        for table in ALL_TABLES:
+            result[f"{table}:types"] = con.execute(f"DESCRIBE raw.{table}").fetchall()
+            result[table] = con.execute(f"SELECT * FROM raw.{table}").fetchall()
+    return result
+
+
+def rejects(database: Path, table: str) -> list[tuple[int, str, dict]]:
+    rows = query(
+        database,
+        "SELECT row_number, reason, record FROM raw.load_rejects "
+        "WHERE table_name = ? ORDER BY row_number",
+        [table],
+    )
+    return [(row_number, reason, json.loads(record)) for row_number, reason, record in rows]
+
+
+def column_types(database: Path, table: str) -> dict[str, str]:
+    return {row[0]: row[1] for row in query(database, f"DESCRIBE raw.{table}")}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "out" / "test.duckdb"
+
+
+@pytest.fixture
+def non_utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A process time zone far from UTC, so a loader relying on it gets caught."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+# ------------------------------------------------------------------------- types
+
+
+def test_types_match_the_spec(tmp_path: Path, db: Path) -> None:
+    load_raw.load(write_valid_inputs(tmp_path / "in"), db)
+
+    assert column_types(db, "contacts") == {
+        **{name: "VARCHAR" for name in VALID["contacts"][0]},
+        "created_at": "TIMESTAMP",
+    }
+    assert column_types(db, "companies") == {
+        **{name: "VARCHAR" for name in VALID["companies"][0]},
+        "employee_count": "BIGINT",
+        "annual_revenue": "DOUBLE",
+    }
+    assert column_types(db, "events") == {
+        **{name: "VARCHAR" for name in VALID["events"][0]},
+        "occurred_at": "TIMESTAMP",
+    }
+    assert column_types(db, "deals") == {
+        **{name: "VARCHAR" for name in VALID["deals"][0]},
+        "created_at": "TIMESTAMP",
+        "closed_at": "TIMESTAMP",
+        "amount": "DOUBLE",
+        "is_won": "BOOLEAN",
+    }
+    assert column_types(db, "list_memberships") == {"list_name": "VARCHAR", "contact_id": "VARCHAR"}
+    assert column_types(db, "contact_properties") == {
+        "contact_id": "VARCHAR",
+        "property": "VARCHAR",
+        "value": "VARCHAR",
+    }
+    assert column_types(db, "company_properties") == {
+        "company_id": "VARCHAR",
+        "property": "VARCHAR",
+        "value": "VARCHAR",
+    }
+    assert column_types(db, "load_rejects") == {
+        "table_name": "VARCHAR",
+        "source_file": "VARCHAR",
+        "row_number": "BIGINT",
+        "reason": "VARCHAR",
+        "record": "VARCHAR",
+    }
+    assert query(db, "SELECT * FROM raw.companies ORDER BY company_id") == [
+        ("k1", "Acme", "acme.com", "Software", 250, 1000000.5, "US"),
+        ("k2", "Beta", "beta.de", "Retail", 12, 2000000.0, "DE"),
+    ]
+    assert query(db, "SELECT deal_id, amount, is_won, closed_at FROM raw.deals ORDER BY 1") == [
+        ("d1", 5000.0, True, datetime(2024, 2, 5)),
+        ("d2", None, False, None),
+    ]
+
+
+def test_numbers_accept_decimal_numerals_only(tmp_path: Path, db: Path) -> None:
+    header = ["company_id", "employee_count", "annual_revenue"]
+    rows = [
+        ["k1", " 250 ", "-12.5"],
+        ["k2", "250.0", "1e6"],
+        ["k3", "2.5e2", ".5"],
+        ["k4", "", ""],
+        ["k5", "1.5", "1"],
+        ["k6", "1_000", "1"],
+        ["k7", "0x10", "1"],
+        ["k8", "1", "1,000"],
+        ["k9", "1", "nan"],
+        ["k10", "1", "inf"],
+        ["k11", "1", "1e400"],
+        ["k12", "99999999999999999999", "1"],
+    ]
+    write_csv(tmp_path / "companies.csv", header, rows)
+    load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT company_id, employee_count, annual_revenue FROM raw.companies") == [
+        ("k1", 250, -12.5),
+        ("k2", 250, 1000000.0),
+        ("k3", 250, 0.5),
+        ("k4", None, None),
+    ]
+    assert [reason for _, reason, _ in rejects(db, "companies")] == [
+        "unparseable number employee_count: '1.5'",
+        "unparseable number employee_count: '1_000'",
+        "unparseable number employee_count: '0x10'",
+        "unparseable number annual_revenue: '1,000'",
+        "unparseable number annual_revenue: 'nan'",
+        "unparseable number annual_revenue: 'inf'",
+        "unparseable number annual_revenue: '1e400'",
+        "unparseable number employee_count: '99999999999999999999'",
+    ]
+
+
+def test_booleans_in_all_spellings(tmp_path: Path, db: Path) -> None:
+    spellings = {
+        "true": True,
+        "TRUE": True,
+        " True ": True,
+        "1": True,
+        "yes": True,
+        "YES": True,
+        "t": True,
+        "T": True,
+        "y": True,
+        " Y": True,
+        "false": False,
+        "False": False,
+        "0": False,
+        "no": False,
+        "No ": False,
+        "f": False,
+        "F": False,
+        "n": False,
+        "N": False,
+        "": None,
+    }
+    rows = [[f"d{i}", "k1", spelling] for i, spelling in enumerate(spellings)]
+    rows.append(["bad", "k1", "maybe"])
+    rows.append(["bad2", "k1", "2"])
+    write_csv(tmp_path / "deals.csv", ["deal_id", "company_id", "is_won"], rows)
+    load_raw.load(tmp_path, db)
+
+    loaded = dict(query(db, "SELECT deal_id, is_won FROM raw.deals"))
+    assert loaded == {f"d{i}": value for i, value in enumerate(spellings.values())}
+    assert [reason for _, reason, _ in rejects(db, "deals")] == [
+        "unparseable boolean is_won: 'maybe'",
+        "unparseable boolean is_won: '2'",
+    ]
+
+
+@pytest.mark.usefixtures("non_utc_local_time")
+def test_timestamps_with_offsets_are_converted_to_utc(tmp_path: Path, db: Path) -> None:
+    cases = {
+        "2024-03-01": datetime(2024, 3, 1),
+        "2024-03-01 10:00:00": datetime(2024, 3, 1, 10),
+        "2024-03-01T10:00:00": datetime(2024, 3, 1, 10),
+        "2024-03-01 10:00:00.123456": datetime(2024, 3, 1, 10, 0, 0, 123456),
+        "2024-03-01 10:00": datetime(2024, 3, 1, 10),
+        "2024-03-01T10:00:00Z": datetime(2024, 3, 1, 10),
+        "2024-03-01t10:00:00z": datetime(2024, 3, 1, 10),
+        "2024-03-01T10:00:00+02:00": datetime(2024, 3, 1, 8),
+        "2024-03-01T10:00:00.5+02:00": datetime(2024, 3, 1, 8, 0, 0, 500000),
+        "2024-03-01T10:00:00-05:30": datetime(2024, 3, 1, 15, 30),
+        "2024-03-01T23:30:00-01:00": datetime(2024, 3, 2, 0, 30),
+        "2024-03-01T10:00:00+0100": datetime(2024, 3, 1, 9),
+        " 2024-03-01 10:00:00+00 ": datetime(2024, 3, 1, 10),
+    }
+    bad = [
+        "yesterday",
+        "2024-02-30",
+        "2024-03-01 25:00:00",
+        "03/01/2024",
+        "20240301",
+        "2024-03-01 10:00:00 Europe/Berlin",
+        "epoch",
+        "infinity",
+    ]
+    rows = [[f"e{i}", "c1", "page_view", value] for i, value in enumerate([*cases, *bad])]
+    write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    load_raw.load(tmp_path, db)
+
+    loaded = dict(query(db, "SELECT event_id, occurred_at FROM raw.events"))
+    assert loaded == {f"e{i}": expected for i, expected in enumerate(cases.values())}
+    assert [reason for _, reason, _ in rejects(db, "events")] == [
+        f"unparseable timestamp occurred_at: '{value}'" for value in bad
+    ]
+
+
+# ------------------------------------------------------------------------- missing columns
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("contacts", "contact_id"),
+        ("contacts", "email"),
+        ("contacts", "created_at"),
+        ("companies", "company_id"),
+        ("events", "event_id"),
+        ("events", "contact_id"),
+        ("events", "event_type"),
+        ("events", "occurred_at"),
+        ("deals", "deal_id"),
+        ("deals", "company_id"),
+        ("deals", "is_won"),
+        ("list_memberships", "list_name"),
+        ("list_memberships", "contact_id"),
+    ],
+)
+def test_missing_required_column_aborts_before_writing(
+    tmp_path: Path,
+    db: Path,
+    table: str,
+    column: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    load_raw.load(write_valid_inputs(tmp_path / "first"), db)
+    before = snapshot(db)
+
+    # A second delivery: every file changed, one lacks a required column.
+    second = tmp_path / "second"
+    second.mkdir()
+    for name, (header, rows) in VALID.items():
+        changed = [[f"{value}x" if value else value for value in row] for row in rows]
+        if name == table:
+            keep = [i for i, h in enumerate(header) if h != column]
+            header = [header[i] for i in keep]
+            changed = [[row[i] for i in keep] for row in changed]
+        write_csv(second / f"{name}.csv", header, changed)
+    capsys.readouterr()
+
+    exit_code = load_raw.main(["--input", str(second), "--database", str(db)])
+
+    assert exit_code == 2
+    error = capsys.readouterr().err
+    assert f"{table}.csv" in error
+    assert repr(column) in error
+    assert snapshot(db) == before
+
+
+def test_missing_required_column_does_not_create_the_database(tmp_path: Path) -> None:
+    write_csv(tmp_path / "companies.csv", ["name"], [["Acme"]])
+    database = tmp_path / "new" / "fresh.duckdb"
+    with pytest.raises(load_raw.LoadError, match=r"companies\.csv: missing required column"):
+        load_raw.load(tmp_path, database)
+    assert not database.exists()
+
+
+def test_header_names_are_trimmed_and_lowercased(tmp_path: Path, db: Path) -> None:
+    write_csv(tmp_path / "list_memberships.csv", [" List_Name ", "CONTACT_ID"], [["L", "c1"]])
+    load_raw.load(tmp_path, db)
+    assert query(db, "SELECT list_name, contact_id FROM raw.list_memberships") == [("L", "c1")]
+
+
+def test_optional_spec_columns_missing_from_a_file_become_null(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_csv(tmp_path / "companies.csv", ["company_id", "name"], [["k1", "Acme"]])
+    load_raw.load(tmp_path, db)
+    assert query(db, "SELECT * FROM raw.companies") == [
+        ("k1", "Acme", None, None, None, None, None)
+    ]
+    assert "companies.csv has no column(s) domain, industry" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------- rejects
+
+
+@pytest.mark.parametrize(
+    ("table", "header", "bad_row", "reason"),
+    [
+        ("contacts", ["contact_id", "email", "created_at"], ["", "a@b.c", "2024-01-01"],
+         "empty key contact_id"),
+        ("contacts", ["contact_id", "email", "created_at"], ["  ", "a@b.c", "2024-01-01"],
+         "empty key contact_id"),
+        ("contacts", ["contact_id", "email", "created_at"], ["c9", "a@b.c", ""],
+         "empty required value created_at"),
+        ("contacts", ["contact_id", "email", "created_at"], ["c9", "a@b.c", "soon"],
+         "unparseable timestamp created_at: 'soon'"),
+        ("companies", ["company_id", "employee_count"], ["", "5"], "empty key company_id"),
+        ("companies", ["company_id", "employee_count"], ["k9", "abc"],
+         "unparseable number employee_count: 'abc'"),
+        ("companies", ["company_id", "annual_revenue"], ["k9", "12 EUR"],
+         "unparseable number annual_revenue: '12 EUR'"),
+        ("events", ["event_id", "contact_id", "event_type", "occurred_at"],
+         ["", "c1", "page_view", "2024-01-01"], "empty key event_id"),
+        ("events", ["event_id", "contact_id", "event_type", "occurred_at"],
+         ["e9", "", "page_view", "2024-01-01"], "empty required value contact_id"),
+        ("events", ["event_id", "contact_id", "event_type", "occurred_at"],
+         ["e9", "c1", " ", "2024-01-01"], "empty required value event_type"),
+        ("events", ["event_id", "contact_id", "event_type", "occurred_at"],
+         ["e9", "c1", "page_view", ""], "empty required value occurred_at"),
+        ("events", ["event_id", "contact_id", "event_type", "occurred_at"],
+         ["e9", "c1", "page_view", "2024-13-01"],
+         "unparseable timestamp occurred_at: '2024-13-01'"),
+        ("deals", ["deal_id", "company_id", "is_won"], ["", "k1", "true"], "empty key deal_id"),
+        ("deals", ["deal_id", "company_id", "is_won"], ["d9", "k1", "won"],
+         "unparseable boolean is_won: 'won'"),
+        ("deals", ["deal_id", "company_id", "is_won", "amount"], ["d9", "k1", "true", "$5"],
+         "unparseable number amount: '$5'"),
+        ("deals", ["deal_id", "company_id", "is_won", "closed_at"], ["d9", "k1", "true", "never"],
+         "unparseable timestamp closed_at: 'never'"),
+        ("deals", ["deal_id", "company_id", "is_won", "created_at"], ["d9", "k1", "1", "x"],
+         "unparseable timestamp created_at: 'x'"),
+        ("list_memberships", ["list_name", "contact_id"], ["", "c1"], "empty key list_name"),
+        ("list_memberships", ["list_name", "contact_id"], ["L", ""], "empty key contact_id"),
+    ],
+)  # fmt: skip
+def test_each_reject_reason(
+    tmp_path: Path,
+    db: Path,
+    table: str,
+    header: list[str],
+    bad_row: list[str],
+    reason: str,
+) -> None:
+    good_row = [VALID[table][1][0][VALID[table][0].index(name)] for name in header]
+    write_csv(tmp_path / f"{table}.csv", header, [good_row, bad_row])
+
+    counts = load_raw.load(tmp_path, db)
+
+    assert counts[table] == {"read": 2, "loaded": 1, "rejected": 1} | (
+        {"properties": 0} if table in ("contacts", "companies") else {}
+    )
+    assert query(db, f"SELECT count(*) FROM raw.{table}") == [(1,)]
+    [(row_number, stored_reason, record)] = rejects(db, table)
+    assert (row_number, stored_reason) == (2, reason)
+    expected_record = {
+        name: (value if value != "" else None) for name, value in zip(header, bad_row, strict=True)
+    }
+    assert record == expected_record
+    source = query(db, "SELECT DISTINCT source_file FROM raw.load_rejects")
+    assert source == [(str((tmp_path / f"{table}.csv").resolve()),)]
+
+
+def test_several_problems_in_one_row_are_all_reported(tmp_path: Path, db: Path) -> None:
+    header = ["deal_id", "company_id", "is_won", "amount"]
+    write_csv(tmp_path / "deals.csv", header, [["", "k1", "maybe", "lots"]])
+    load_raw.load(tmp_path, db)
+    assert [reason for _, reason, _ in rejects(db, "deals")] == [
+        "empty key deal_id; unparseable number amount: 'lots'; unparseable boolean is_won: 'maybe'"
+    ]
+
+
+def test_malformed_csv_rows_are_rejected_and_row_numbers_stay_in_file_order(
+    tmp_path: Path, db: Path
+) -> None:
+    (tmp_path / "companies.csv").write_text(
+        "company_id,employee_count\nk1,1\nk2,2,surplus\nk3,abc\nk4\nk5,5\nk6,x\n",
+        encoding="utf-8",
+    )
+    counts = load_raw.load(tmp_path, db)
+
+    assert counts["companies"] == {"read": 6, "loaded": 2, "rejected": 4, "properties": 0}
+    assert query(db, "SELECT company_id FROM raw.companies") == [("k1",), ("k5",)]
+    found = [(n, reason.split(":")[0]) for n, reason, _ in rejects(db, "companies")]
+    assert found == [
+        (2, "malformed CSV row (line 3)"),
+        (3, "unparseable number employee_count"),
+        (4, "malformed CSV row (line 5)"),
+        (6, "unparseable number employee_count"),
+    ]
+    assert rejects(db, "companies")[0][2] == {"csv_line": "k2,2,surplus"}
+
+
+def test_rejected_rows_are_never_silently_dropped(tmp_path: Path, db: Path) -> None:
+    rows = [[f"e{i}", "c1" if i % 3 else "", "page_view", "2024-01-01"] for i in range(30)]
+    rows += [["e1", "c1", "page_view", "2024-01-01"]]
+    write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    load_raw.load(tmp_path, db)
+
+    loaded = {row[0] for row in query(db, "SELECT event_id FROM raw.events")}
+    rejected = [row_number for row_number, _, _ in rejects(db, "events")]
+    assert len(loaded) + len(rejected) == len(rows)
+    assert sorted(rejected) == [i + 1 for i in range(30) if i % 3 == 0] + [31]
+
+
+# ------------------------------------------------------------------------- duplicates
+
+
+def test_duplicate_keys_keep_the_first_occurrence(tmp_path: Path, db: Path) -> None:
+    header = ["contact_id", "email", "created_at"]
+    rows = [
+        ["c1", "first@x.com", "2024-01-01"],
+        ["c2", "other@x.com", "2024-01-01"],
+        [" c1 ", "second@x.com", "2024-01-02"],
+        ["c1", "third@x.com", "2024-01-03"],
+    ]
+    write_csv(tmp_path / "contacts.csv", header, rows)
+    load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT contact_id, email FROM raw.contacts ORDER BY 1") == [
+        ("c1", "first@x.com"),
+        ("c2", "other@x.com"),
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "contacts")] == [
+        (3, "duplicate key contact_id=c1"),
+        (4, "duplicate key contact_id=c1"),
+    ]
+
+
+def test_duplicate_is_decided_among_valid_rows(tmp_path: Path, db: Path) -> None:
+    header = ["event_id", "contact_id", "event_type", "occurred_at"]
+    rows = [
+        ["e1", "c1", "page_view", "not a date"],
+        ["e1", "c1", "page_view", "2024-01-01"],
+        ["e1", "c1", "download", "2024-01-02"],
+    ]
+    write_csv(tmp_path / "events.csv", header, rows)
+    load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT event_id, event_type FROM raw.events") == [("e1", "page_view")]
+    assert [(n, reason) for n, reason, _ in rejects(db, "events")] == [
+        (1, "unparseable timestamp occurred_at: 'not a date'"),
+        (3, "duplicate key event_id=e1"),
+    ]
+
+
+def test_list_membership_key_is_the_pair(tmp_path: Path, db: Path) -> None:
+    rows = [["L1", "c1"], ["L1", "c2"], ["L2", "c1"], ["L1 ", " c1"], ["l1", "c1"]]
+    write_csv(tmp_path / "list_memberships.csv", ["list_name", "contact_id"], rows)
+    load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT * FROM raw.list_memberships") == [
+        ("L1", "c1"),
+        ("L1", "c2"),
+        ("L2", "c1"),
+        ("l1", "c1"),
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
+        (4, "duplicate key list_name=L1, contact_id=c1")
+    ]
+
+
+# ------------------------------------------------------------------------- text and properties
+
+
+def test_text_is_stored_as_given_but_keys_are_trimmed(tmp_path: Path, db: Path) -> None:
+    header = ["contact_id", "email", "first_name", "company_id", "created_at"]
+    row = ["  c1 ", " Ann@X.com ", " Ann", " k1 ", "2024-01-01"]
+    write_csv(tmp_path / "contacts.csv", header, [row])
+    load_raw.load(tmp_path, db)
+    assert query(db, "SELECT contact_id, email, first_name, company_id FROM raw.contacts") == [
+        ("c1", " Ann@X.com ", " Ann", " k1 ")
+    ]
+
+
+def test_custom_properties(tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    header = ["contact_id", "email", "created_at", " Plan_Tier ", "NPS", "Region"]
+    rows = [
+        [" c1 ", "a@x.com", "2024-01-01", "Gold ", "9", ""],
+        ["c2", "b@x.com", "2024-01-01", "  ", "", "EMEA"],
+        ["c3", "c@x.com", "bad date", "Silver", "7", "APAC"],
+        ["c1", "dup@x.com", "2024-01-01", "Bronze", "1", "US"],
+    ]
+    write_csv(tmp_path / "contacts.csv", header, rows)
+    write_csv(
+        tmp_path / "companies.csv",
+        ["company_id", "name", "Segment", "ARR Band"],
+        [["k1", "Acme", "Enterprise", "1M+"], ["k2", "Beta", "", "<1M"]],
+    )
+    write_csv(
+        tmp_path / "events.csv",
+        ["event_id", "contact_id", "event_type", "occurred_at", "browser"],
+        [["e1", "c1", "page_view", "2024-01-01", "firefox"]],
+    )
+    counts = load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT * FROM raw.contact_properties ORDER BY 1, 2") == [
+        ("c1", "nps", "9"),
+        ("c1", "plan_tier", "Gold "),
+        ("c2", "region", "EMEA"),
+    ]
+    assert query(db, "SELECT * FROM raw.company_properties ORDER BY 1, 2") == [
+        ("k1", "arr band", "1M+"),
+        ("k1", "segment", "Enterprise"),
+        ("k2", "arr band", "<1M"),
+    ]
+    assert counts["contacts"]["properties"] == 3
+    assert counts["companies"]["properties"] == 3
+    # Custom columns are not added to the standard tables.
+    assert "plan_tier" not in column_types(db, "contacts")
+    assert "browser" not in column_types(db, "events")
+    out = capsys.readouterr().out
+    assert "extra column(s) ignored: browser" in out
+    # The rejected rows' record keeps the custom values too.
+    assert rejects(db, "contacts")[0][2]["plan_tier"] == "Silver"
+
+
+# ------------------------------------------------------------------------- idempotency
+
+
+def test_reload_gives_identical_tables_without_duplicates(tmp_path: Path, db: Path) -> None:
+    inputs = write_valid_inputs(tmp_path / "in", skip=["contacts"])
+    header, rows = VALID["contacts"]
+    write_csv(
+        inputs / "contacts.csv",
+        [*header, "tier"],
+        [[*row, "gold"] for row in rows] + [[*rows[0], "dup"], ["", *rows[1][1:], "x"]],
+    )
+    load_raw.load(inputs, db)
+    first = snapshot(db)
+    load_raw.load(inputs, db)
+    second = snapshot(db)
+
+    assert second == first
+    assert len(first["contacts"]) == 2
+    assert len(first["contact_properties"]) == 2
+    assert len(first["load_rejects"]) == 2
+    assert len(first["list_memberships"]) == 3
+
+
+def test_reload_replaces_loaded_tables_and_keeps_absent_ones(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = write_valid_inputs(tmp_path / "first")
+    write_csv(
+        first / "events.csv",
+        ["event_id", "contact_id", "event_type", "occurred_at"],
+        [["e1", "c1", "page_view", "2024-01-01"], ["e2", "", "page_view", "2024-01-01"]],
+    )
+    write_csv(
+        first / "contacts.csv",
+        ["contact_id", "email", "created_at", "tier"],
+        [["c1", "a@x.com", "2024-01-01", "gold"], ["c2", "b@x.com", "never", "x"]],
+    )
+    load_raw.load(first, db)
+    before = snapshot(db)
+
+    second = tmp_path / "second"
+    second.mkdir()
+    write_csv(
+        second / "contacts.csv",
+        ["contact_id", "email", "created_at"],
+        [["c7", "z@x.com", "2024-05-01"], ["c8", "y@x.com", ""]],
+    )
+    capsys.readouterr()
+    load_raw.load(second, db)
+    after = snapshot(db)
+
+    for table in ("companies", "events", "deals", "list_memberships", "company_properties"):
+        assert after[table] == before[table], table
+    assert [row[0] for row in after["contacts"]] == ["c7"]
+    assert after["contact_properties"] == []
+    assert [(r[0], r[2], r[3]) for r in after["load_rejects"]] == [
+        ("contacts", 2, "empty required value created_at"),
+        ("events", 2, "empty required value contact_id"),
+    ]
+    assert "no events.csv or events.parquet; keeping the existing table" in capsys.readouterr().out
+
+
+def test_all_tables_exist_after_loading_an_empty_directory(tmp_path: Path, db: Path) -> None:
+    (tmp_path / "in").mkdir()
+    assert load_raw.load(tmp_path / "in", db) == {}
+    for table in ALL_TABLES:
+        assert query(db, f"SELECT count(*) FROM raw.{table}") == [(0,)]
+    assert column_types(db, "deals")["is_won"] == "BOOLEAN"
+
+
+def test_loading_an_empty_directory_keeps_existing_tables_and_rejects(
+    tmp_path: Path, db: Path
+) -> None:
+    inputs = write_valid_inputs(tmp_path / "in", skip=["deals"])
+    write_csv(inputs / "deals.csv", ["deal_id", "company_id", "is_won"], [["d1", "k1", "?"]])
+    load_raw.load(inputs, db)
+    before = snapshot(db)
+    (tmp_path / "empty").mkdir()
+    load_raw.load(tmp_path / "empty", db)
+    assert snapshot(db) == before
+    assert len(before["load_rejects"]) == 1
+
+
+def test_a_failed_write_leaves_previous_tables_intact(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_raw.load(write_valid_inputs(tmp_path / "first"), db)
+    before = snapshot(db)
+    second = write_valid_inputs(tmp_path / "second", skip=["contacts"])
+    write_csv(second / "contacts.csv", ["contact_id", "email", "created_at"], [["c9", "", "2024"]])
+
+    def fail(*_args: object) -> None:
+        raise duckdb.IOException("disk full (simulated)")
+
+    # The rejects table is written last, after every data table was replaced.
+    monkeypatch.setattr(load_raw, "replace_rejects", fail)
+    assert load_raw.main(["--input", str(second), "--database", str(db)]) == 1
+    assert snapshot(db) == before
+
+
+# ------------------------------------------------------------------------- parquet
+
+
+def test_parquet_input(tmp_path: Path, db: Path) -> None:
+    events = pa.table(
+        {
+            "Event_ID": ["e1", "e2", "e3", "e1"],
+            "contact_id": ["c1", "c2", "c3", "c1"],
+            "event_type": ["page_view", "download", "page_view", "page_view"],
+            "occurred_at": pa.array(
+                [
+                    datetime(2024, 3, 1, 10),
+                    datetime(2024, 3, 2, 11, 30, 0, 250000),
+                    None,
+                    datetime(2024, 3, 3),
+                ],
+                type=pa.timestamp("us", tz="Europe/Berlin"),
+            ),
+            "url": ["https://x/pricing", None, None, None],
+        }
+    )
+    pq.write_table(events, tmp_path / "events.parquet")
+    companies = pa.table(
+        {
+            "company_id": ["k1", "k2"],
+            "employee_count": pa.array([250, None], type=pa.int64()),
+            "annual_revenue": pa.array([1.5e6, float("nan")], type=pa.float64()),
+            "segment": ["Enterprise", None],
+        }
+    )
+    pq.write_table(companies, tmp_path / "companies.parquet")
+    deals = pa.table(
+        {
+            "deal_id": ["d1", "d2"],
+            "company_id": ["k1", "k2"],
+            "is_won": pa.array([True, False]),
+            "created_at": pa.array([datetime(2024, 1, 1), datetime(2024, 1, 2)]).cast(pa.date32()),
+        }
+    )
+    pq.write_table(deals, tmp_path / "deals.parquet")
+
+    counts = load_raw.load(tmp_path, db)
+
+    # pyarrow stores the naive values as UTC instants; Berlin is the display zone.
+    assert query(db, "SELECT event_id, occurred_at, url FROM raw.events") == [
+        ("e1", datetime(2024, 3, 1, 10), "https://x/pricing"),
+        ("e2", datetime(2024, 3, 2, 11, 30, 0, 250000), None),
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "events")] == [
+        (3, "empty required value occurred_at"),
+        (4, "duplicate key event_id=e1"),
+    ]
+    assert query(db, "SELECT company_id, employee_count, annual_revenue FROM raw.companies") == [
+        ("k1", 250, 1.5e6)
+    ]
+    assert [reason for _, reason, _ in rejects(db, "companies")] == [
+        "unparseable number annual_revenue: 'nan'"
+    ]
+    assert query(db, "SELECT * FROM raw.company_properties") == [("k1", "segment", "Enterprise")]
+    assert query(db, "SELECT deal_id, is_won, created_at FROM raw.deals") == [
+        ("d1", True, datetime(2024, 1, 1)),
+        ("d2", False, datetime(2024, 1, 2)),
+    ]
+    assert counts["events"] == {"read": 4, "loaded": 2, "rejected": 2}
+
+
+def test_csv_and_parquet_for_the_same_table_is_an_error(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_csv(tmp_path / "list_memberships.csv", ["list_name", "contact_id"], [["L", "c1"]])
+    pq.write_table(
+        pa.table({"list_name": ["L"], "contact_id": ["c2"]}), tmp_path / "list_memberships.parquet"
+    )
+    assert load_raw.main(["--input", str(tmp_path), "--database", str(db)]) == 2
+    assert "both list_memberships.csv and list_memberships.parquet" in capsys.readouterr().err
+    assert not db.exists()
+
+
+# ------------------------------------------------------------------------- counts and CLI
+
+
+def test_counts_add_up_and_are_reported(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = write_valid_inputs(tmp_path / "in", skip=["events"])
+    rows = [[f"e{i}", "c1", "page_view", "2024-01-01"] for i in range(10)]
+    rows += [["e1", "c1", "page_view", "2024-01-01"], ["e99", "", "page_view", "bad"]]
+    write_csv(inputs / "events.csv", EVENT_HEADER, rows)
+
+    assert load_raw.main(["--input", str(inputs), "--database", str(db)]) == 0
+
+    out = capsys.readouterr().out
+    assert "rows read 12, loaded 10, rejected 2 (loaded + rejected == read: OK)" in out
+    assert "duplicate key event_id" in out
+    assert "empty required value contact_id; unparseable timestamp occurred_at" in out
+    counts = load_raw.load(inputs, db)
+    for table, (_, file_rows) in VALID.items():
+        if table == "events":
+            continue
+        assert counts[table]["read"] == len(file_rows)
+    for table, numbers in counts.items():
+        assert numbers["loaded"] + numbers["rejected"] == numbers["read"]
+        assert query(db, f"SELECT count(*) FROM raw.{table}") == [(numbers["loaded"],)]
+        stored_rejects = query(
+            db, "SELECT count(*) FROM raw.load_rejects WHERE table_name = ?", [table]
+        )
+        assert stored_rejects == [(numbers["rejected"],)]
+
+
+def test_database_path_defaults_to_the_environment_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "deep" / "dir" / "env.duckdb"
+    monkeypatch.setenv("LEADSCORE_DUCKDB_PATH", str(target))
+    inputs = write_valid_inputs(tmp_path / "in")
+    assert load_raw.main(["--input", str(inputs)]) == 0
+    assert query(target, "SELECT count(*) FROM raw.contacts") == [(2,)]
+
+
+def test_database_path_falls_back_to_the_repo_output_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEADSCORE_DUCKDB_PATH", raising=False)
+    expected = SCRIPT.parent.parent / "output" / "leadscore.duckdb"
+    assert load_raw.resolve_database(None) == expected
+    assert load_raw.resolve_database("x.duckdb") == Path("x.duckdb")
+
+
+def test_custom_schema(tmp_path: Path, db: Path) -> None:
+    load_raw.load(write_valid_inputs(tmp_path / "in"), db, schema="landing")
+    assert query(db, "SELECT count(*) FROM landing.deals") == [(2,)]
+    with pytest.raises(load_raw.LoadError, match="invalid schema"):
+        load_raw.load(tmp_path / "in", db, schema="bad; drop")
