@@ -170,32 +170,32 @@ score_tiers as (
 
 ),
 
-count_alternatives as (
-
-    select
-        model_id,
-        rule_id,
-        rule_value,
-        {{ dbt.length('rule_value') }} - {{ dbt.length(dbt.replace('rule_value', "'|'", "''")) }} + 1 as value_parts
-    from scoring_rules
-    where rule_value is not null
-
-),
-
 split_rule_values as (
 
-    {{ split_alternatives('count_alternatives', ['model_id', 'rule_id'], 'rule_value') }}
+    {{ split_alternatives('scoring_rules', ['model_id', 'rule_id'], 'rule_value') }}
 
 ),
 
-count_empty_alternatives as (
+count_alternatives as (
 
+    -- Per rule id (duplicated ids are reported on their own).
     select
         model_id,
         rule_id,
         sum(case when alternative_text is null then 1 else 0 end) as empty_alternatives
     from split_rule_values
     group by model_id, rule_id
+
+),
+
+count_rule_duplicates as (
+
+    select
+        scoring_rules.*,
+        count(*) over (partition by scoring_rules.model_id, scoring_rules.rule_id) as duplicates,
+        {{ dbt.length('scoring_rules.rule_value') }}
+        - {{ dbt.length(dbt.replace('scoring_rules.rule_value', "'|'", "''")) }} + 1 as value_parts
+    from scoring_rules
 
 ),
 
@@ -244,32 +244,26 @@ annotate_tiers as (
 annotate_rules as (
 
     select
-        scoring_rules.*,
-        count(*) over (partition by scoring_rules.model_id, scoring_rules.rule_id) as duplicates,
+        count_rule_duplicates.*,
         coalesce(
-            scoring_rules.model_id in (
+            count_rule_duplicates.model_id in (
                 select listed_models.model_id from scoring_models as listed_models
                 where listed_models.model_id is not null
             ), false
         ) as has_model,
-        exists(
+        exists (
             select 1
             from scoring_groups
             where
-                scoring_groups.model_id = scoring_rules.model_id
-                and scoring_groups.group_id = scoring_rules.group_id
+                scoring_groups.model_id = count_rule_duplicates.model_id
+                and scoring_groups.group_id = count_rule_duplicates.group_id
         ) as has_group,
-        coalesce(count_alternatives.value_parts, 0) as value_parts,
-        coalesce(count_empty_alternatives.empty_alternatives, 0) as empty_alternatives
-    from scoring_rules
+        coalesce(count_alternatives.empty_alternatives, 0) as empty_alternatives
+    from count_rule_duplicates
     left join count_alternatives
         on
-            scoring_rules.model_id = count_alternatives.model_id
-            and scoring_rules.rule_id = count_alternatives.rule_id
-    left join count_empty_alternatives
-        on
-            scoring_rules.model_id = count_empty_alternatives.model_id
-            and scoring_rules.rule_id = count_empty_alternatives.rule_id
+            count_rule_duplicates.model_id = count_alternatives.model_id
+            and count_rule_duplicates.rule_id = count_alternatives.rule_id
 
 ),
 

@@ -1,0 +1,133 @@
+"""Shared fixtures for the end-to-end tests: project copies, dbt runs, table reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PROJECT_ITEMS = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt"]
+CONFIG_SEEDS = ["scoring_models", "scoring_groups", "scoring_rules", "score_tiers"]
+E2E_AS_OF = datetime(2026, 6, 30, 18, 0, 0)
+E2E_END = "2026-06-30"
+
+
+@dataclass
+class DbtRun:
+    """Outcome of one dbt invocation: success flag and every node's status and message."""
+
+    success: bool
+    messages: list[str]
+    statuses: dict[str, str]
+    exception: BaseException | None
+
+    def text(self) -> str:
+        return "\n".join(self.messages) + (f"\n{self.exception}" if self.exception else "")
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the dbt project (models, macros, seeds, tests, configs) into destination."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for item in PROJECT_ITEMS:
+        source = REPO / item
+        target = destination / item
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:
+    """Run the dbt CLI on a project copy against a DuckDB file.
+
+    A subprocess, not dbtRunner: dbt-duckdb keeps its connection open in the
+    process that ran dbt, and the tests then read the file read-only.
+    """
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        *args,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target-path",
+        str(project_dir / "target"),
+        "--log-path",
+        str(project_dir / "logs"),
+    ]
+    env = {**os.environ, "LEADSCORE_DUCKDB_PATH": str(database), "LEADSCORE_TARGET": "duckdb"}
+    completed = subprocess.run(
+        command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
+    )
+    messages = [completed.stdout, completed.stderr]
+    statuses: dict[str, str] = {}
+    results_file = project_dir / "target" / "run_results.json"
+    if results_file.exists():
+        for node_result in json.loads(results_file.read_text())["results"]:
+            unique_id = node_result["unique_id"]
+            kind, _, name = unique_id.split(".", 2)
+            name = name if kind == "model" else unique_id
+            statuses[name] = node_result["status"]
+            if node_result.get("message"):
+                messages.append(f"{name}: {node_result['message']}")
+    return DbtRun(completed.returncode == 0, messages, statuses, None)
+
+
+def build(project_dir: Path, database: Path, as_of: datetime = E2E_AS_OF) -> DbtRun:
+    """`dbt build` with a fixed score time."""
+    stamp = as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return run_dbt(project_dir, database, ["build", "--vars", f"{{as_of: '{stamp}'}}"])
+
+
+def read_table(database: Path, table: str, schema: str = "main") -> list[dict]:
+    """All rows of a table as dicts (read-only connection)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        cursor = con.execute(f"select * from {schema}.{table}")
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def table_columns(database: Path, table: str, schema: str = "main") -> list[str]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        cursor = con.execute(f"select * from {schema}.{table} limit 0")
+        return [column[0] for column in cursor.description]
+
+
+@dataclass
+class BuiltProject:
+    project: Path
+    database: Path
+    data_dir: Path
+    run: DbtRun
+
+
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    """Generated sample data, loaded and scored with the shipped default config."""
+    import generate_data
+    import load_raw
+
+    root = tmp_path_factory.mktemp("default_build")
+    data_dir = root / "data"
+    database = root / "leadscore.duckdb"
+    generate_data.main(
+        ["--output", str(data_dir), "--contacts", "400", "--seed", "11", "--end", E2E_END]
+    )
+    load_raw.load(data_dir, database)
+    project = copy_project(root / "project")
+    run = build(project, database)
+    return BuiltProject(project, database, data_dir, run)

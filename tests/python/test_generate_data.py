@@ -1,0 +1,343 @@
+"""scripts/generate_data.py: deterministic, spec-shaped and behaviourally plausible data."""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import generate_data
+
+END = "2025-06-30"
+MONTHS = 18
+WINDOW_START = datetime(2024, 1, 1, tzinfo=UTC)  # 18 months before 2025-07-01
+WINDOW_END = datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC)
+
+SPEC_COLUMNS = {
+    "contacts": [
+        "contact_id", "email", "first_name", "last_name", "job_title", "phone", "country",
+        "company_id", "lead_source", "lifecycle_stage", "owner_id", "created_at",
+    ],
+    "companies": [
+        "company_id", "name", "domain", "industry", "employee_count", "annual_revenue", "country",
+    ],
+    "events": ["event_id", "contact_id", "event_type", "occurred_at", "url", "detail"],
+    "deals": [
+        "deal_id", "company_id", "contact_id", "created_at", "closed_at", "stage", "amount",
+        "is_won",
+    ],
+    "list_memberships": ["list_name", "contact_id"],
+}  # fmt: skip
+CUSTOM_COLUMNS = {"contacts": ["newsletter_opt_in"], "companies": ["tech_stack"]}
+KEYS = {
+    "contacts": ("contact_id",),
+    "companies": ("company_id",),
+    "events": ("event_id",),
+    "deals": ("deal_id",),
+    "list_memberships": ("list_name", "contact_id"),
+}
+EVENT_TYPES = {
+    "page_view", "email_open", "email_click", "email_bounce", "form_submit", "download",
+    "webinar_attend", "demo_request", "trial_signup", "contact_sales", "unsubscribe",
+}  # fmt: skip
+TARGET_INDUSTRIES = {"software", "financial services", "healthcare", "ecommerce"}
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+Tables = dict[str, list[dict[str, str]]]
+
+
+def generate(directory: Path, contacts: int, seed: int = 7, fmt: str = "csv") -> Path:
+    argv = ["--output", str(directory), "--contacts", str(contacts), "--seed", str(seed)]
+    argv += ["--end", END, "--months", str(MONTHS), "--format", fmt]
+    assert generate_data.main(argv) == 0
+    return directory
+
+
+def read_tables(directory: Path) -> Tables:
+    tables: Tables = {}
+    for name in SPEC_COLUMNS:
+        with (directory / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+            tables[name] = list(csv.DictReader(handle))
+    return tables
+
+
+def ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.fixture(scope="module")
+def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("small"), 300)
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Tables:
+    return read_tables(generate(tmp_path_factory.mktemp("large"), 2000))
+
+
+@pytest.fixture(scope="module")
+def small(small_dir: Path) -> Tables:
+    return read_tables(small_dir)
+
+
+def test_same_seed_gives_identical_files(small_dir: Path, tmp_path: Path) -> None:
+    again = generate(tmp_path / "again", 300)
+    for name in SPEC_COLUMNS:
+        assert (again / f"{name}.csv").read_bytes() == (small_dir / f"{name}.csv").read_bytes()
+    other = generate(tmp_path / "other", 300, seed=8)
+    assert (other / "events.csv").read_bytes() != (small_dir / "events.csv").read_bytes()
+
+
+def test_parquet_is_deterministic_and_matches_csv(small: Tables, tmp_path: Path) -> None:
+    first = generate(tmp_path / "p1", 300, fmt="parquet")
+    second = generate(tmp_path / "p2", 300, fmt="parquet")
+    for name in SPEC_COLUMNS:
+        assert (first / f"{name}.parquet").read_bytes() == (second / f"{name}.parquet").read_bytes()
+        table = pq.read_table(first / f"{name}.parquet")
+        assert table.column_names == SPEC_COLUMNS[name] + CUSTOM_COLUMNS.get(name, [])
+        assert table.num_rows == len(small[name])
+    events = pq.read_table(first / "events.parquet")
+    assert str(events.schema.field("occurred_at").type) == "timestamp[us, tz=UTC]"
+    assert events.column("event_id").to_pylist() == [r["event_id"] for r in small["events"]]
+    deals = pq.read_table(first / "deals.parquet")
+    assert deals.column("is_won").to_pylist() == [r["is_won"] == "true" for r in small["deals"]]
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_columns_keys_and_formats(size: str, request: pytest.FixtureRequest) -> None:
+    tables: Tables = request.getfixturevalue(size)
+    for name, columns in SPEC_COLUMNS.items():
+        rows = tables[name]
+        assert rows, f"{name} is empty"
+        assert list(rows[0]) == columns + CUSTOM_COLUMNS.get(name, [])
+        keys = [tuple(row[k] for k in KEYS[name]) for row in rows]
+        assert len(set(keys)) == len(keys), f"{name}: duplicate keys"
+    contacts = tables["contacts"]
+    assert all(re.fullmatch(r"c\d{6}", r["contact_id"]) for r in contacts)
+    assert all(re.fullmatch(r"e\d{7}", r["event_id"]) for r in tables["events"])
+    assert {r["newsletter_opt_in"] for r in contacts} <= {"yes", "no"}
+    assert {r["is_won"] for r in tables["deals"]} <= {"true", "false"}
+    stamps = [r["created_at"] for r in contacts] + [r["occurred_at"] for r in tables["events"]]
+    stamps += [r[c] for r in tables["deals"] for c in ("created_at", "closed_at") if r[c]]
+    assert all(TIMESTAMP.fullmatch(s) for s in stamps)
+    for row in tables["companies"]:
+        assert 5 <= int(row["employee_count"]) <= 50_000
+        assert float(row["annual_revenue"]) > 0
+    assert {r["list_name"] for r in tables["list_memberships"]} == {
+        "customers", "competitors", "newsletter", "event_attendees",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_foreign_keys(size: str, request: pytest.FixtureRequest) -> None:
+    tables: Tables = request.getfixturevalue(size)
+    contact_ids = {r["contact_id"] for r in tables["contacts"]}
+    company_ids = {r["company_id"] for r in tables["companies"]}
+    assert {r["contact_id"] for r in tables["events"]} <= contact_ids
+    assert {r["company_id"] for r in tables["contacts"]} <= company_ids | {""}
+    assert {r["company_id"] for r in tables["deals"]} <= company_ids
+    assert {r["contact_id"] for r in tables["deals"]} <= contact_ids | {""}
+    assert {r["contact_id"] for r in tables["list_memberships"]} <= contact_ids
+    freelancers = sum(r["company_id"] == "" for r in tables["contacts"])
+    assert 0.03 < freelancers / len(tables["contacts"]) < 0.15
+
+
+def test_every_event_type_and_vocabulary(large: Tables) -> None:
+    events = large["events"]
+    assert {r["event_type"] for r in events} == EVENT_TYPES
+    for row in events:
+        if row["event_type"] in ("page_view", "email_click"):
+            assert row["url"].startswith("https://www.example.com/"), row
+        else:
+            assert row["url"] == "", row
+    details = {r["event_type"]: set() for r in events}
+    for row in events:
+        details[row["event_type"]].add(row["detail"])
+    assert details["form_submit"] == {
+        "Contact us", "Support request", "Pricing calculator", "Newsletter signup",
+        "Webinar registration",
+    }  # fmt: skip
+    assert details["download"] == {
+        "Product catalog", "Whitepaper: Modern data stack", "Dashboard template pack",
+    }  # fmt: skip
+    assert details["webinar_attend"] == {"Webinar: Platform 101", "Webinar: Analytics deep dive"}
+    assert details["demo_request"] == {"Platform demo", "Insights demo"}
+    assert details["trial_signup"] == {"Platform trial", "Insights trial"}
+    assert details["page_view"] == {""}
+    assert "Product update" in details["email_open"]
+    assert any(d.startswith("Newsletter: ") for d in details["email_open"])
+    urls = {r["url"] for r in events if r["event_type"] == "page_view"}
+    for path in (
+        "/pricing",
+        "/pricing-calculator",
+        "/careers",
+        "/product",
+        "/insights",
+        "/support",
+    ):
+        assert f"https://www.example.com{path}" in urls
+    assert any("?utm_source=newsletter&utm_medium=email" in u for u in urls)
+    assert any("?utm_source=google&utm_medium=cpc" in u for u in urls)
+    stages = {r["lifecycle_stage"] for r in large["contacts"]}
+    assert stages == {
+        "subscriber", "lead", "marketing_qualified_lead", "sales_qualified_lead", "opportunity",
+        "customer",
+    }  # fmt: skip
+    free = sum(
+        r["email"].split("@")[1] in {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com",
+                                     "icloud.com", "gmx.de", "proton.me"}
+        for r in large["contacts"]
+    )  # fmt: skip
+    assert 0.1 < free / len(large["contacts"]) < 0.3
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_events_within_history(size: str, request: pytest.FixtureRequest) -> None:
+    tables: Tables = request.getfixturevalue(size)
+    times = [ts(r["occurred_at"]) for r in tables["events"]]
+    assert min(times) >= WINDOW_START
+    assert max(times) <= WINDOW_END
+    # The history is covered, not just a corner of it.
+    assert min(times) < WINDOW_START + timedelta(days=14)
+    assert max(times) > WINDOW_END - timedelta(days=3)
+    created = {r["contact_id"]: ts(r["created_at"]) for r in tables["contacts"]}
+    assert max(created.values()) <= WINDOW_END
+    after = sum(ts(r["occurred_at"]) >= created[r["contact_id"]] for r in tables["events"])
+    assert after / len(times) > 0.85, "events should mostly follow the contact's creation"
+    for deal in tables["deals"]:
+        assert ts(deal["created_at"]) <= WINDOW_END
+        if deal["closed_at"]:
+            assert ts(deal["created_at"]) < ts(deal["closed_at"]) <= WINDOW_END
+
+
+def test_bursts_of_page_views(large: Tables) -> None:
+    views: dict[str, list[datetime]] = defaultdict(list)
+    for row in large["events"]:
+        if row["event_type"] == "page_view":
+            views[row["contact_id"]].append(ts(row["occurred_at"]))
+    heavy = 0
+    for times in views.values():
+        times.sort()
+        j = 0
+        for i, t in enumerate(times):
+            while times[j] < t - timedelta(days=5):
+                j += 1
+            if i - j + 1 >= 20:
+                heavy += 1
+                break
+    assert heavy >= 20, "some contacts should have 20+ page views within 5 days"
+    counts = sorted(len(v) for v in views.values())
+    assert counts[len(counts) // 2] < counts[int(len(counts) * 0.95)] / 3, "activity is skewed"
+
+
+def test_deals_stages_and_lifecycle_agree(large: Tables) -> None:
+    deals = large["deals"]
+    companies = len(large["companies"])
+    won = {d["company_id"] for d in deals if d["is_won"] == "true"}
+    assert 0.04 <= len(won) / companies <= 0.12
+    for deal in deals:
+        assert (deal["is_won"] == "true") == (deal["stage"] == "closedwon")
+        assert (deal["closed_at"] == "") == (deal["stage"] not in ("closedwon", "closedlost"))
+    assert 0.1 < sum(d["contact_id"] == "" for d in deals) / len(deals) < 0.4
+    open_companies = {d["company_id"] for d in deals if not d["closed_at"]}
+    for contact in large["contacts"]:
+        stage = contact["lifecycle_stage"]
+        assert (stage == "customer") == (contact["company_id"] in won), contact
+        if stage == "opportunity":
+            assert contact["company_id"] in open_companies, contact
+    customers = {
+        r["contact_id"] for r in large["list_memberships"] if r["list_name"] == "customers"
+    }
+    assert customers == {
+        r["contact_id"] for r in large["contacts"] if r["lifecycle_stage"] == "customer"
+    }
+    newsletter = {
+        r["contact_id"] for r in large["list_memberships"] if r["list_name"] == "newsletter"
+    }
+    assert newsletter == {
+        r["contact_id"] for r in large["contacts"] if r["newsletter_opt_in"] == "yes"
+    }
+    competitors = [r for r in large["list_memberships"] if r["list_name"] == "competitors"]
+    assert 0.005 < len(competitors) / len(large["contacts"]) < 0.05
+
+
+def test_support_requests_come_mostly_from_customers(large: Tables) -> None:
+    stage = {r["contact_id"]: r["lifecycle_stage"] for r in large["contacts"]}
+    support = [r for r in large["events"] if r["detail"] == "Support request"]
+    from_customers = sum(stage[r["contact_id"]] == "customer" for r in support)
+    customer_share = sum(s == "customer" for s in stage.values()) / len(stage)
+    assert from_customers / len(support) > max(0.5, 3 * customer_share)
+
+
+def test_conversion_depends_on_engagement_and_fit(large: Tables) -> None:
+    """Deals follow buying signals and good fit: compare won-deal rates of
+    contacts with and without a demo request or pricing-page view before their
+    deal, and of companies in and out of the ideal customer profile."""
+    first_deal: dict[str, datetime] = {}
+    for deal in large["deals"]:
+        if deal["contact_id"]:
+            created = ts(deal["created_at"])
+            first_deal[deal["contact_id"]] = min(
+                created, first_deal.get(deal["contact_id"], created)
+            )
+    won_in_history = {
+        d["contact_id"]
+        for d in large["deals"]
+        if d["is_won"] == "true" and d["contact_id"] and ts(d["created_at"]) >= WINDOW_START
+    }
+    engaged: set[str] = set()
+    for row in large["events"]:
+        signal = row["event_type"] == "demo_request" or "/pricing" in row["url"]
+        cutoff = first_deal.get(row["contact_id"])
+        if signal and (cutoff is None or ts(row["occurred_at"]) < cutoff):
+            engaged.add(row["contact_id"])
+    contact_ids = [r["contact_id"] for r in large["contacts"]]
+    with_signal = [c for c in contact_ids if c in engaged]
+    without = [c for c in contact_ids if c not in engaged]
+    wins_with = sum(c in won_in_history for c in with_signal)
+    wins_without = sum(c in won_in_history for c in without)
+    # Both groups are large: the signal is common, not a proxy for "has a deal".
+    assert len(with_signal) > 300 and len(without) > 300
+    assert wins_with >= 10
+    rate_with = wins_with / len(with_signal)
+    rate_without = wins_without / len(without)
+    assert rate_with > 4 * rate_without, (rate_with, rate_without)
+
+    # Deals are opened shortly after the contact's activity, not out of the blue.
+    last_signal_before: list[bool] = []
+    by_contact: dict[str, list[datetime]] = defaultdict(list)
+    for row in large["events"]:
+        by_contact[row["contact_id"]].append(ts(row["occurred_at"]))
+    for deal in large["deals"]:
+        created = ts(deal["created_at"])
+        if deal["contact_id"] and created >= WINDOW_START + timedelta(days=30):
+            times = by_contact[deal["contact_id"]]
+            last_signal_before.append(
+                any(created - timedelta(days=21) <= t < created for t in times)
+            )
+    assert sum(last_signal_before) >= 0.9 * len(last_signal_before)
+
+    # Fit: target industry and 200-5000 employees win far more often.
+    won_companies = {
+        d["company_id"]
+        for d in large["deals"]
+        if d["is_won"] == "true" and ts(d["created_at"]) >= WINDOW_START
+    }
+    icp: list[bool] = []
+    other: list[bool] = []
+    for company in large["companies"]:
+        good = (
+            company["industry"] in TARGET_INDUSTRIES
+            and 200 <= int(company["employee_count"]) <= 5000
+        )
+        (icp if good else other).append(company["company_id"] in won_companies)
+    assert sum(icp) >= 5
+    assert sum(icp) / len(icp) > 3 * sum(other) / len(other)
