@@ -52,9 +52,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,7 @@ import pyarrow.parquet as pq
 DAY = 86_400
 HOUR = 3_600
 TABLES = ("contacts", "companies", "events", "deals", "list_memberships")
+WRITE_CHUNK_ROWS = 1_000_000  # rows converted to text and written at a time
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -434,11 +436,30 @@ def choose(
     return rng.choice(len(options), size=n, p=p / p.sum())
 
 
+def unique_names(names: list[str], variant: Callable[[int, int], str]) -> list[str]:
+    """Make names unique: a repeated name i becomes variant(i, 0), variant(i, 1), ...
+    (the first not taken yet)."""
+    taken: set[str] = set()
+    tried: dict[str, int] = {}  # variants already used per repeated name
+    out: list[str] = []
+    for i, original in enumerate(names):
+        name = original
+        k = tried.get(original, 0)
+        while name in taken:
+            name = variant(i, k)
+            k += 1
+        tried[original] = k
+        taken.add(name)
+        out.append(name)
+    return out
+
+
 def zipf_weights(n: int, s: float = 0.9) -> np.ndarray:
     w = 1.0 / np.arange(1, n + 1) ** s
     return w / w.sum()
 
 
+@cache
 def slug(text: str) -> str:
     folded = text.lower().translate(ASCII_FOLD)
     return "".join(ch for ch in folded if "a" <= ch <= "z" or "0" <= ch <= "9")
@@ -496,6 +517,14 @@ class EventBuffer:
 
 
 @dataclass
+class LazyTable:
+    """A table materialised a slice of rows at a time (see write_tables)."""
+
+    num_rows: int
+    rows: Callable[[int, int], pa.Table]
+
+
+@dataclass
 class Window:
     start: int  # first second of the history (inclusive)
     end: int  # last second of the history (inclusive)
@@ -513,7 +542,7 @@ class Window:
 class Companies:
     n: int
     name: list[str]
-    domain: np.ndarray
+    domain: list[str]
     industry: np.ndarray  # index into INDUSTRIES
     employees: np.ndarray
     revenue: np.ndarray
@@ -607,16 +636,10 @@ def make_companies(rng: np.random.Generator, n: int) -> Companies:
             tlds.append({"US": ".gov", "GB": ".gov.uk"}.get(code, COUNTRY_TLD[code]))
         else:
             tlds.append(COUNTRY_TLD[code] if local_tld[i] else ".com")
-    domain = np.array([b + t for b, t in zip(bases, tlds, strict=True)])
-    dup = occurrence_index(domain)
-    alternates = (".io", ".co", ".net")
-    for i in np.flatnonzero(dup):
-        k = int(dup[i])
-        domain[i] = bases[i] + (alternates[k - 1] if k <= 3 else f"-{k - 2}.com")
-    # A renamed domain may collide again; number the rest (rare, deterministic).
-    while (dup := occurrence_index(domain)).any():
-        for i in np.flatnonzero(dup):
-            domain[i] = f"{bases[i]}-{int(dup[i]) + 10}.com"
+    domain = unique_names(
+        [b + t for b, t in zip(bases, tlds, strict=True)],
+        lambda i, k: bases[i] + ((".io", ".co", ".net")[k] if k < 3 else f"-{k - 1}.com"),
+    )
 
     target = np.isin(np.asarray(INDUSTRIES)[industry], TARGET_INDUSTRIES)
     good_size = (employees >= 200) & (employees <= 5000)
@@ -691,11 +714,7 @@ def make_contacts(
         else:  # a freelancer's own domain
             at = f"{la}-consulting.com" if p % 2 else f"{f}{la}.io"
         emails.append(f"{local}@{at}")
-    email_array = np.array(emails)
-    dup = occurrence_index(email_array)
-    for i in np.flatnonzero(dup):
-        local, at = emails[i].split("@")
-        emails[i] = f"{local}{int(dup[i]) + 1}@{at}"
+    emails = unique_names(emails, lambda i, k: emails[i].replace("@", f"{k + 2}@", 1))
 
     # Title, phone, lead source.
     title = choose(rng, JOB_TITLES, [w for _, _, w in JOB_TITLES], n)
@@ -1350,7 +1369,7 @@ def lifecycle(
     return stage, won_company, open_company
 
 
-def simulate(n_contacts: int, seed: int, end: date, months: int) -> dict[str, pa.Table]:
+def simulate(n_contacts: int, seed: int, end: date, months: int) -> dict[str, pa.Table | LazyTable]:
     rng = np.random.default_rng(seed)
     window = Window(start=epoch(shift_months(end + timedelta(days=1), months)),
                     end=epoch(end + timedelta(days=1)) - 1)  # fmt: skip
@@ -1477,7 +1496,7 @@ def build_tables(
     lists: Sequence[tuple[str, np.ndarray]],
     event_columns: tuple[np.ndarray, ...],
     details: list[str],
-) -> dict[str, pa.Table]:
+) -> dict[str, pa.Table | LazyTable]:
     company_w = id_width(companies.n, 5)
     contact_w = id_width(contacts.n, 6)
     company_ids = ids("co", np.arange(1, companies.n + 1), company_w)
@@ -1489,7 +1508,7 @@ def build_tables(
     def contact_ref(index: np.ndarray) -> pa.Array:
         return pc.take(contact_ids, pa.array(np.asarray(index), mask=np.asarray(index) < 0))
 
-    tables: dict[str, pa.Table] = {}
+    tables: dict[str, pa.Table | LazyTable] = {}
     tables["contacts"] = pa.table(
         {
             "contact_id": contact_ids,
@@ -1511,7 +1530,7 @@ def build_tables(
         {
             "company_id": company_ids,
             "name": pa.array(companies.name, pa.string()),
-            "domain": pa.array(companies.domain.tolist(), pa.string()),
+            "domain": pa.array(companies.domain, pa.string()),
             "industry": lookup(INDUSTRIES, companies.industry),
             "employee_count": pa.array(companies.employees, pa.int64()),
             "annual_revenue": pa.array(companies.revenue, pa.float64()),
@@ -1520,16 +1539,22 @@ def build_tables(
         }
     )
     e_contact, e_ts, e_type, e_url, e_detail = event_columns
-    tables["events"] = pa.table(
-        {
-            "event_id": ids("e", np.arange(1, len(e_ts) + 1), id_width(len(e_ts), 7)),
-            "contact_id": contact_ref(e_contact),
-            "event_type": lookup(EVENT_TYPES, e_type),
-            "occurred_at": timestamps(e_ts),
-            "url": lookup(URLS, e_url),
-            "detail": lookup(details, e_detail),
-        }
-    )
+    event_w = id_width(len(e_ts), 7)
+
+    def event_rows(start: int, stop: int) -> pa.Table:
+        # Events are turned into strings a slice at a time (they are the bulk).
+        return pa.table(
+            {
+                "event_id": ids("e", np.arange(start + 1, stop + 1), event_w),
+                "contact_id": contact_ref(e_contact[start:stop]),
+                "event_type": lookup(EVENT_TYPES, e_type[start:stop]),
+                "occurred_at": timestamps(e_ts[start:stop]),
+                "url": lookup(URLS, e_url[start:stop]),
+                "detail": lookup(details, e_detail[start:stop]),
+            }
+        )
+
+    tables["events"] = LazyTable(len(e_ts), event_rows)
     nd = len(deals.company)
     tables["deals"] = pa.table(
         {
@@ -1558,26 +1583,51 @@ def build_tables(
     return tables
 
 
-def write_tables(tables: dict[str, pa.Table], output: Path, fmt: str) -> None:
+def iso_utc(col: pa.Array) -> pa.Array:
+    """timestamp[s] -> `2025-03-01T14:05:09Z` (3x faster than pc.strftime)."""
+    text = pc.replace_substring(pc.cast(col, pa.string()), " ", "T")
+    return pc.binary_join_element_wise(text, "Z", "")
+
+
+def file_columns(table: pa.Table, fmt: str) -> pa.Table:
+    """Timestamps as ISO-8601 UTC text in CSV, as UTC timestamps in Parquet."""
+    columns = [
+        (iso_utc(col) if fmt == "csv" else col.cast(pa.timestamp("us", tz="UTC")))
+        if pa.types.is_timestamp(col.type)
+        else col
+        for col in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
+
+
+def write_tables(tables: dict[str, pa.Table | LazyTable], output: Path, fmt: str) -> None:
     output.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
         table = tables[name]
         path = output / f"{name}.{fmt}"
-        if fmt == "csv":
-            columns = [
-                pc.strftime(col, format="%Y-%m-%dT%H:%M:%SZ")
-                if pa.types.is_timestamp(col.type)
-                else col
-                for col in table.columns
-            ]
-            pacsv.write_csv(pa.table(columns, names=table.column_names), path)
-        else:
-            columns = [
-                col.cast(pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(col.type) else col
-                for col in table.columns
-            ]
-            pq.write_table(pa.table(columns, names=table.column_names), path)
-        log(f"wrote {path} ({table.num_rows} rows)")
+        n = table.num_rows
+        starts = range(0, max(n, 1), WRITE_CHUNK_ROWS)
+        writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
+        try:
+            for start in starts:
+                stop = min(start + WRITE_CHUNK_ROWS, n)
+                chunk = (
+                    table.rows(start, stop)
+                    if isinstance(table, LazyTable)
+                    else table.slice(start, stop - start)
+                )
+                chunk = file_columns(chunk, fmt)
+                if writer is None:
+                    writer = (
+                        pacsv.CSVWriter(path, chunk.schema)
+                        if fmt == "csv"
+                        else pq.ParquetWriter(path, chunk.schema)
+                    )
+                writer.write_table(chunk)
+        finally:
+            if writer is not None:
+                writer.close()
+        log(f"wrote {path} ({n} rows)")
 
 
 # --------------------------------------------------------------------------- CLI

@@ -89,7 +89,7 @@ def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:
 
 def build(project_dir: Path, database: Path, as_of: datetime = E2E_AS_OF) -> DbtRun:
     """`dbt build` with a fixed score time."""
-    stamp = as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = as_of.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return run_dbt(project_dir, database, ["build", "--vars", f"{{as_of: '{stamp}'}}"])
 
 
