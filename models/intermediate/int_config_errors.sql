@@ -251,7 +251,7 @@ annotate_rules as (
                 where listed_models.model_id is not null
             ), false
         ) as has_model,
-        exists (
+        exists(
             select 1
             from scoring_groups
             where
