@@ -117,7 +117,7 @@ evaluate_conditions as (
 
 ),
 
-final as (
+combine_matches as (
 
     select
         model_id,
@@ -125,8 +125,7 @@ final as (
         rule_type,
         entity_id,
         event_id,
-        occurred_at,
-        {{ age_days('occurred_at') }} as age_days
+        occurred_at
     from match_event_types
     where operator is null
 
@@ -138,10 +137,18 @@ final as (
         rule_type,
         entity_id,
         event_id,
-        occurred_at,
-        {{ age_days('occurred_at') }} as age_days
+        occurred_at
     from evaluate_conditions
     where is_match
+
+),
+
+final as (
+
+    select
+        *,
+        {{ age_days('occurred_at') }} as age_days
+    from combine_matches
 
 )
 

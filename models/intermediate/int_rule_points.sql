@@ -65,6 +65,19 @@ sum_event_rule_hits as (
 
 ),
 
+combine_rule_types as (
+
+    -- Every import CTE lists the same columns in the same order.
+    select * from attribute_rule_points
+    union all
+    select * from sum_event_rule_hits
+    union all
+    select * from frequency_rule_points
+    union all
+    select * from inactivity_rule_points
+
+),
+
 final as (
 
     select
@@ -74,34 +87,7 @@ final as (
         group_id,
         cast(hits as bigint) as hits,
         cast(points as {{ type_double() }}) as points
-    from attribute_rule_points
-    union all
-    select
-        model_id,
-        entity_id,
-        rule_id,
-        group_id,
-        cast(hits as bigint) as hits,
-        cast(points as {{ type_double() }}) as points
-    from sum_event_rule_hits
-    union all
-    select
-        model_id,
-        entity_id,
-        rule_id,
-        group_id,
-        cast(hits as bigint) as hits,
-        cast(points as {{ type_double() }}) as points
-    from frequency_rule_points
-    union all
-    select
-        model_id,
-        entity_id,
-        rule_id,
-        group_id,
-        cast(hits as bigint) as hits,
-        cast(points as {{ type_double() }}) as points
-    from inactivity_rule_points
+    from combine_rule_types
 
 )
 
