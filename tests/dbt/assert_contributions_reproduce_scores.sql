@@ -7,21 +7,7 @@ with
 
 published as (
 
-    select
-        model_id,
-        contact_id as entity_id,
-        score,
-        fit_score,
-        engagement_score
-    from {{ ref('lead_scores') }}
-    union all
-    select
-        model_id,
-        company_id as entity_id,
-        score,
-        fit_score,
-        engagement_score
-    from {{ ref('account_scores') }}
+    {{ published_entity_scores(['score', 'fit_score', 'engagement_score']) }}
 
 ),
 

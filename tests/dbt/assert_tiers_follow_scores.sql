@@ -6,29 +6,7 @@ with
 
 published as (
 
-    select
-        model_id,
-        contact_id as entity_id,
-        score,
-        fit_score,
-        engagement_score,
-        tier,
-        fit_tier,
-        engagement_tier,
-        is_qualified
-    from {{ ref('lead_scores') }}
-    union all
-    select
-        model_id,
-        company_id as entity_id,
-        score,
-        fit_score,
-        engagement_score,
-        tier,
-        fit_tier,
-        engagement_tier,
-        is_qualified
-    from {{ ref('account_scores') }}
+    {{ published_entity_scores(['score', 'fit_score', 'engagement_score', 'tier', 'fit_tier', 'engagement_tier', 'is_qualified']) }}
 
 ),
 
