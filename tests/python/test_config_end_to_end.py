@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BuiltProject, build, copy_project, read_table
+from conftest import BuiltProject, build, copy_project, read_table, run_dbt
 
 
 def rewrite_rules(project: Path, change) -> None:
@@ -153,3 +153,34 @@ def test_two_builds_give_identical_marts(workspace) -> None:
     assert run.success, run.text()
     for table, rows in first.items():
         assert sorted_rows(database, table) == rows, table
+
+
+@pytest.mark.parametrize(
+    ("as_of", "literal"),
+    [
+        ("2026-06-30T20:00:00+02:00", "2026-06-30 18:00:00.000000"),
+        ("2026-06-30T18:00:00.25Z", "2026-06-30 18:00:00.250000"),
+        ("2026-06-30", "2026-06-30 00:00:00.000000"),
+    ],
+)
+def test_as_of_is_parsed_and_converted_to_utc(workspace, as_of: str, literal: str) -> None:
+    project, database = workspace
+    run = run_dbt(
+        project,
+        database,
+        ["compile", "--select", "int_entity_scores", "--vars", f"as_of: '{as_of}'"],
+    )
+    assert run.success, run.text()
+    compiled = next((project / "target" / "compiled").rglob("int_entity_scores.sql")).read_text()
+    assert f"cast('{literal}' as timestamp)" in compiled
+
+
+def test_invalid_as_of_is_a_clear_error(workspace) -> None:
+    project, database = workspace
+    run = run_dbt(
+        project,
+        database,
+        ["compile", "--select", "int_entity_scores", "--vars", "as_of: 'last tuesday'"],
+    )
+    assert not run.success
+    assert "var 'as_of' = 'last tuesday' is not an ISO-8601 timestamp" in run.text()
