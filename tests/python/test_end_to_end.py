@@ -3,44 +3,14 @@
 from __future__ import annotations
 
 from conftest import E2E_AS_OF, REPO, BuiltProject, read_table, table_columns
+from reference_scorer import ACCOUNT_SCORE_COLUMNS, CONTRIBUTION_COLUMNS, LEAD_SCORE_COLUMNS
 from scoring_check import differences, expected_outputs
 
+# The spec's section-4 columns, as the reference scorer (written from the spec) declares them.
 SPEC_COLUMNS = {
-    "lead_scores": [
-        "model_id",
-        "contact_id",
-        "company_id",
-        "owner_id",
-        "score",
-        "fit_score",
-        "engagement_score",
-        "tier",
-        "fit_tier",
-        "engagement_tier",
-        "is_qualified",
-        "scored_at",
-    ],
-    "account_scores": [
-        "model_id",
-        "company_id",
-        "score",
-        "fit_score",
-        "engagement_score",
-        "tier",
-        "fit_tier",
-        "engagement_tier",
-        "is_qualified",
-        "scored_at",
-    ],
-    "lead_score_contributions": [
-        "model_id",
-        "contact_id",
-        "company_id",
-        "group_id",
-        "rule_id",
-        "hits",
-        "points",
-    ],
+    "lead_scores": list(LEAD_SCORE_COLUMNS),
+    "account_scores": list(ACCOUNT_SCORE_COLUMNS),
+    "lead_score_contributions": list(CONTRIBUTION_COLUMNS),
 }
 
 
