@@ -34,13 +34,14 @@
 
 
 {#
-    Age in (fractional) days of a timestamp at score time T:
-    (epoch_seconds(T) - epoch_seconds(ts)) / 86400, computed on integer
-    microseconds so that step boundaries are exact.
+    Age in (fractional) days of a timestamp at the score time `at_expr` (a
+    timestamp column, usually scored_at): (epoch_seconds(at) -
+    epoch_seconds(ts)) / 86400, computed on integer microseconds so that
+    step boundaries are exact.
 #}
-{% macro age_days(timestamp_expr) %}
+{% macro age_days(timestamp_expr, at_expr) %}
     cast(
-        {{ epoch_microseconds(as_of_timestamp()) }} - {{ epoch_microseconds(timestamp_expr) }}
+        {{ epoch_microseconds(at_expr) }} - {{ epoch_microseconds(timestamp_expr) }}
         as {{ type_double() }}
     ) / 86400000000
 {%- endmacro %}

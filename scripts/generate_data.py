@@ -5,9 +5,10 @@
         [--end YYYY-MM-DD] [--months 18] [--format csv|parquet]
 
 Writes `contacts`, `companies`, `events`, `deals` and `list_memberships`
-(spec section 1, plus the custom properties `contacts.newsletter_opt_in` and
-`companies.tech_stack`) to `DIR/<table>.csv` or `DIR/<table>.parquet`, ready
-for `scripts/load_raw.py --input DIR`.
+(spec section 1 with the optional `list_memberships.added_at`, plus the custom
+properties `contacts.newsletter_opt_in` and `companies.tech_stack`) to
+`DIR/<table>.csv` or `DIR/<table>.parquet`, ready for
+`scripts/load_raw.py --input DIR`.
 
 The output is a pure function of (seed, end, contacts, months): every random
 draw comes from one seeded numpy generator, in a fixed order, and nothing
@@ -44,7 +45,24 @@ How the funnel is simulated (all vectorised with numpy; no per-event loops):
 - Webinars every three weeks: registrations (forms) and attendance.
 - Lifecycle stages, owners and the lists `customers`, `competitors`,
   `newsletter` and `event_attendees` are derived from the simulated history,
-  so they agree with deals and events.
+  so they agree with deals and events. The lists are the state at --end;
+  each membership's `added_at` (UTC) says since when, so a backtest at an
+  earlier time sees the lists as they were joined. Leaving a list has no
+  date: a contact who unsubscribed or bounced is in no `newsletter` row.
+  - `customers`: when the contact's company won its first deal (the won
+    deal's closed_at; before the history for legacy customers). It is a
+    fact about the company, so it precedes the creation of contacts who
+    joined the company after the win.
+  - `event_attendees`: the contact's first `webinar_attend` event; for
+    contacts whose lead source is `event`, their created_at (or that first
+    attendance if it is earlier).
+  - `newsletter`: the contact's created_at (the opt-in comes with the form
+    or import that created the contact; mail is sent from then on).
+  - `competitors`: null (known all along).
+  No membership is dated after --end. Only `customers` and, rarely,
+  `event_attendees` (an attendance logged before the contact's creation, like
+  other early activity) are dated before the contact's created_at. These
+  times use no random draws: every other table is as without them.
 """
 
 from __future__ import annotations
@@ -68,6 +86,7 @@ DAY = 86_400
 HOUR = 3_600
 TABLES = ("contacts", "companies", "events", "deals", "list_memberships")
 WRITE_CHUNK_ROWS = 1_000_000  # rows converted to text and written at a time
+NEVER = np.iinfo(np.int64).max  # "no such time yet" in minimum reductions
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -1369,6 +1388,46 @@ def lifecycle(
     return stage, won_company, open_company
 
 
+def list_memberships(
+    contacts: Contacts,
+    deals: Deals,
+    won_company: np.ndarray,
+    newsletter_opt_in: np.ndarray,
+    event_contact: np.ndarray,
+    event_ts: np.ndarray,
+    event_type: np.ndarray,
+) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
+    """(list name, member flags, added_at seconds or -1 for null) per list,
+    from the simulated history (no random draws)."""
+    company = np.maximum(contacts.company, 0)
+    at_company = contacts.company >= 0
+    # customers: since the company's first won deal closed (legacy customers
+    # won before the history). Deals won after --end do not exist.
+    first_win = np.full(won_company.shape, NEVER, dtype=np.int64)
+    np.minimum.at(first_win, deals.company[deals.won], deals.closed[deals.won])
+    customer = at_company & won_company[company]
+    customer_since = np.where(customer, first_win[company], -1)
+    # event_attendees: since the first webinar attended, or since creation for
+    # contacts met at an event (lead source `event`), whichever is first.
+    first_attend = np.full(contacts.n, NEVER, dtype=np.int64)
+    attend = event_type == ET["webinar_attend"]
+    np.minimum.at(first_attend, event_contact[attend], event_ts[attend])
+    met_at_event = contacts.source == LEAD_SOURCES.index("event")
+    attendee_since = np.where(
+        met_at_event, np.minimum(first_attend, contacts.created), first_attend
+    )
+    attendee = attendee_since < NEVER
+    # newsletter: opted in at creation (the signup form, or the opt-in checkbox
+    # of whatever created the contact); mail goes out from then on.
+    # competitors: known all along (null).
+    return (
+        ("competitors", contacts.competitor, np.full(contacts.n, -1, dtype=np.int64)),
+        ("customers", customer, customer_since),
+        ("event_attendees", attendee, np.where(attendee, attendee_since, -1)),
+        ("newsletter", newsletter_opt_in, contacts.created),
+    )
+
+
 def simulate(n_contacts: int, seed: int, end: date, months: int) -> dict[str, pa.Table | LazyTable]:
     rng = np.random.default_rng(seed)
     window = Window(start=epoch(shift_months(end + timedelta(days=1), months)),
@@ -1444,16 +1503,8 @@ def simulate(n_contacts: int, seed: int, end: date, months: int) -> dict[str, pa
     assigned_p = np.array([0.08, 0.35, 0.85, 1.0, 1.0, 1.0])[stage]
     owner = np.where(rng.random(contacts.n) < assigned_p, owner, -1)
 
-    # Lists.
-    at_won = (contacts.company >= 0) & won_company[np.maximum(contacts.company, 0)]
-    attended = np.zeros(contacts.n, dtype=bool)
-    attended[e_contact[e_type == ET["webinar_attend"]]] = True
-    attended |= contacts.source == LEAD_SOURCES.index("event")
-    lists = (
-        ("competitors", contacts.competitor),
-        ("customers", at_won),
-        ("event_attendees", attended),
-        ("newsletter", newsletter_opt_in),
+    lists = list_memberships(
+        contacts, deals, won_company, newsletter_opt_in, e_contact, e_ts, e_type
     )
 
     return build_tables(
@@ -1493,7 +1544,7 @@ def build_tables(
     stage: np.ndarray,
     owner: np.ndarray,
     newsletter_opt_in: np.ndarray,
-    lists: Sequence[tuple[str, np.ndarray]],
+    lists: Sequence[tuple[str, np.ndarray, np.ndarray]],
     event_columns: tuple[np.ndarray, ...],
     details: list[str],
 ) -> dict[str, pa.Table | LazyTable]:
@@ -1570,14 +1621,17 @@ def build_tables(
     )
     names: list[np.ndarray] = []
     members: list[np.ndarray] = []
-    for k, (_, flags) in enumerate(lists):
+    added: list[np.ndarray] = []
+    for k, (_, flags, added_at) in enumerate(lists):
         chosen = np.flatnonzero(flags)
         names.append(np.full(len(chosen), k))
         members.append(chosen)
+        added.append(added_at[chosen])
     tables["list_memberships"] = pa.table(
         {
-            "list_name": lookup([name for name, _ in lists], np.concatenate(names)),
+            "list_name": lookup([name for name, _, _ in lists], np.concatenate(names)),
             "contact_id": contact_ref(np.concatenate(members)),
+            "added_at": timestamps(np.concatenate(added)),
         }
     )
     return tables

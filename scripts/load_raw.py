@@ -19,6 +19,19 @@ Choices (where the brief leaves room):
 - A row with several problems is rejected once, with every reason joined by
   `; `. Duplicate keys are decided among the rows that are otherwise valid,
   so every `duplicate key` reject names a key that was loaded.
+- Which row of a repeated key is loaded: the first in file order, except in
+  list_memberships (see below); the others go to the rejects as
+  `duplicate key ...`.
+- list_memberships has an optional `added_at` (timestamp, UTC; parsed like
+  every timestamp): when the contact joined the list. Null (column absent or
+  value empty) means "member all along". A member at score time T is a
+  contact with a row whose added_at is null or <= T, so for a repeated
+  (list_name, contact_id) the loader keeps the row that makes it a member
+  earliest: a null added_at first, else the earliest added_at, ties broken
+  by file order. The loaded row then answers "member at T?" exactly as all
+  the file's rows of that key would together. (The key is compared after
+  trimming, case-sensitively, as for every key: `L1` and `l1` are two rows,
+  and the scoring side treats them as one list by the "any row" rule.)
 - Integer columns accept integral decimal numerals (`250`, `250.0`, `2.5e2`);
   `1.5` is rejected. Numbers reject `nan`, `inf`, thousands separators and
   values outside the double range.
@@ -92,6 +105,9 @@ class TableSpec:
     required_columns: tuple[str, ...]
     required_values: tuple[str, ...] = ()
     properties_table: str | None = None
+    # A timestamp column deciding which row of a repeated key is kept: the one
+    # with a null value, else the earliest (ties: file order). None: file order.
+    keep_earliest: str | None = None
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -170,9 +186,10 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     TableSpec(
         name="list_memberships",
-        columns=_columns(("list_name", "key"), ("contact_id", "key")),
+        columns=_columns(("list_name", "key"), ("contact_id", "key"), ("added_at", "timestamp")),
         required_columns=("list_name", "contact_id"),
         required_values=("list_name", "contact_id"),
+        keep_earliest="added_at",
     ),
 )
 
@@ -501,6 +518,9 @@ def stage_parsed(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     reasons = list_of_hits((condition, reason) for condition, _, reason in checks)
     categories = list_of_hits((condition, category) for condition, category, _ in checks)
     keys = ", ".join(typed_col(name) for name in spec.key)
+    preference = "row_number"
+    if spec.keep_earliest:
+        preference = f"{typed_col(spec.keep_earliest)} ASC NULLS FIRST, row_number"
     dup_category, dup_reason = duplicate_reason(spec)
     con.execute(
         f"""
@@ -514,7 +534,7 @@ def stage_parsed(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             SELECT
                 checked.*,
                 row_number() OVER (
-                    PARTITION BY len(reasons) = 0, {keys} ORDER BY row_number
+                    PARTITION BY len(reasons) = 0, {keys} ORDER BY {preference}
                 ) AS key_rank
             FROM checked
         )

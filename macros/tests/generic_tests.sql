@@ -51,3 +51,17 @@
         on scored.model_id = scoring_models.model_id
     where scored.{{ column_name }} > scoring_models.max_score
 {% endtest %}
+
+{#
+    points = the rule's configured points * hit_weight (up to float
+    rounding): the identity that lets a backtest re-weight rules.
+#}
+{% test points_are_rule_points_times_hit_weight(model) %}
+    select hits.*
+    from {{ model }} as hits
+    inner join {{ ref('stg_config__scoring_rules') }} as rules
+        on
+            hits.model_id = rules.model_id
+            and hits.rule_id = rules.rule_id
+    where abs(hits.points - coalesce(rules.points, 0) * hits.hit_weight) > 0.000001
+{% endtest %}

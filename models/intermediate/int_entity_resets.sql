@@ -3,24 +3,26 @@ with
 reset_matches as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         occurred_at
-    from {{ ref('int_event_rule_matches') }}
+    from {{ ref('int_entity_event_matches') }}
     where rule_type = 'reset'
 
 ),
 
 final as (
 
-    -- Engagement hits (event and frequency rules) before this instant are
-    -- ignored for the entity; hits at the instant itself still count.
+    -- Engagement hits before this instant are ignored for the entity at the
+    -- score time; hits at the instant itself still count.
     select
+        scored_at,
         model_id,
         entity_id,
         max(occurred_at) as reset_at
     from reset_matches
-    group by model_id, entity_id
+    group by scored_at, model_id, entity_id
 
 )
 

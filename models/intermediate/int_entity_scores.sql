@@ -1,8 +1,11 @@
+{{ config(materialized='table') }}
+
 with
 
 model_entities as (
 
     select
+        scored_at,
         model_id,
         scope,
         entity_id,
@@ -16,6 +19,7 @@ model_entities as (
 group_points as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         dimension,
@@ -48,19 +52,21 @@ score_tiers as (
 sum_dimensions as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         sum(case when dimension = 'fit' then points else 0 end) as fit_points,
         sum(case when dimension = 'engagement' then points else 0 end) as engagement_points,
         sum(points) as total_points
     from group_points
-    group by model_id, entity_id
+    group by scored_at, model_id, entity_id
 
 ),
 
 clamp_and_round as (
 
     select
+        model_entities.scored_at,
         model_entities.model_id,
         model_entities.scope,
         model_entities.entity_id,
@@ -87,7 +93,8 @@ clamp_and_round as (
         on model_entities.model_id = scoring_models.model_id
     left join sum_dimensions
         on
-            model_entities.model_id = sum_dimensions.model_id
+            model_entities.scored_at = sum_dimensions.scored_at
+            and model_entities.model_id = sum_dimensions.model_id
             and model_entities.entity_id = sum_dimensions.entity_id
 
 ),
@@ -95,6 +102,7 @@ clamp_and_round as (
 unpivot_dimensions as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         'score' as dimension,
@@ -102,6 +110,7 @@ unpivot_dimensions as (
     from clamp_and_round
     union all
     select
+        scored_at,
         model_id,
         entity_id,
         'fit' as dimension,
@@ -109,6 +118,7 @@ unpivot_dimensions as (
     from clamp_and_round
     union all
     select
+        scored_at,
         model_id,
         entity_id,
         'engagement' as dimension,
@@ -121,12 +131,17 @@ rank_tiers as (
 
     -- The tier with the largest min_score <= the rounded score.
     select
+        unpivot_dimensions.scored_at,
         unpivot_dimensions.model_id,
         unpivot_dimensions.entity_id,
         unpivot_dimensions.dimension,
         score_tiers.tier,
         row_number() over (
-            partition by unpivot_dimensions.model_id, unpivot_dimensions.entity_id, unpivot_dimensions.dimension
+            partition by
+                unpivot_dimensions.scored_at,
+                unpivot_dimensions.model_id,
+                unpivot_dimensions.entity_id,
+                unpivot_dimensions.dimension
             order by score_tiers.min_score desc
         ) as tier_rank
     from unpivot_dimensions
@@ -141,6 +156,7 @@ rank_tiers as (
 pivot_tiers as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         max(case when dimension = 'score' then tier end) as tier,
@@ -148,13 +164,14 @@ pivot_tiers as (
         max(case when dimension = 'engagement' then tier end) as engagement_tier
     from rank_tiers
     where tier_rank = 1
-    group by model_id, entity_id
+    group by scored_at, model_id, entity_id
 
 ),
 
 final as (
 
     select
+        clamp_and_round.scored_at,
         clamp_and_round.model_id,
         clamp_and_round.scope,
         clamp_and_round.entity_id,
@@ -167,12 +184,12 @@ final as (
         pivot_tiers.tier,
         pivot_tiers.fit_tier,
         pivot_tiers.engagement_tier,
-        coalesce(clamp_and_round.score >= clamp_and_round.qualified_threshold, false) as is_qualified,
-        {{ as_of_timestamp() }} as scored_at
+        coalesce(clamp_and_round.score >= clamp_and_round.qualified_threshold, false) as is_qualified
     from clamp_and_round
     left join pivot_tiers
         on
-            clamp_and_round.model_id = pivot_tiers.model_id
+            clamp_and_round.scored_at = pivot_tiers.scored_at
+            and clamp_and_round.model_id = pivot_tiers.model_id
             and clamp_and_round.entity_id = pivot_tiers.entity_id
 
 )

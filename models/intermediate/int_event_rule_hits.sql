@@ -20,13 +20,14 @@ event_rules as (
 event_matches as (
 
     select
+        scored_at,
         model_id,
         rule_id,
         entity_id,
         event_id,
         occurred_at,
         age_days
-    from {{ ref('int_event_rule_matches') }}
+    from {{ ref('int_entity_event_matches') }}
     where rule_type = 'event'
 
 ),
@@ -34,6 +35,7 @@ event_matches as (
 entity_resets as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         reset_at
@@ -44,6 +46,7 @@ entity_resets as (
 apply_window_and_reset as (
 
     select
+        event_matches.scored_at,
         event_matches.model_id,
         event_matches.rule_id,
         event_matches.entity_id,
@@ -63,7 +66,8 @@ apply_window_and_reset as (
             and event_matches.rule_id = event_rules.rule_id
     left join entity_resets
         on
-            event_matches.model_id = entity_resets.model_id
+            event_matches.scored_at = entity_resets.scored_at
+            and event_matches.model_id = entity_resets.model_id
             and event_matches.entity_id = entity_resets.entity_id
     where
         (event_rules.window_days is null or event_matches.age_days < event_rules.window_days)
@@ -76,7 +80,7 @@ rank_by_recency as (
     select
         *,
         row_number() over (
-            partition by model_id, rule_id, entity_id
+            partition by scored_at, model_id, rule_id, entity_id
             order by occurred_at desc, event_id desc
         ) as recency_rank
     from apply_window_and_reset
@@ -107,6 +111,7 @@ apply_decay as (
 final as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,

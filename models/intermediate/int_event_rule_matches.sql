@@ -1,5 +1,9 @@
 {{ config(materialized='table') }}
 
+-- Events matched to the event, frequency, inactivity and reset rules of
+-- every model, once: independent of the score time (int_entity_event_matches
+-- applies each score time), so history and backtests reuse the matching.
+
 with
 
 event_rules as (
@@ -19,18 +23,9 @@ event_rules as (
 
 ),
 
-model_contacts as (
-
-    select
-        model_id,
-        entity_id,
-        contact_id
-    from {{ ref('int_model_contacts') }}
-
-),
-
 events as (
 
+    -- Nothing after T exists (every score time is at or before T).
     select
         event_id,
         contact_id,
@@ -43,48 +38,53 @@ events as (
 
 ),
 
-attach_entities as (
+find_event_types as (
 
-    select
-        model_contacts.model_id,
-        model_contacts.entity_id,
-        events.event_id,
-        events.event_type,
-        events.occurred_at,
-        events.url,
-        events.detail
+    select distinct event_type
     from events
-    inner join model_contacts
-        on events.contact_id = model_contacts.contact_id
+
+),
+
+expand_rule_event_types as (
+
+    -- The event types each rule watches: its own, or every type for an
+    -- inactivity rule without one.
+    select
+        event_rules.model_id,
+        event_rules.rule_id,
+        coalesce(event_rules.event_type, find_event_types.event_type) as watched_event_type
+    from event_rules
+    inner join find_event_types
+        on
+            event_rules.event_type = find_event_types.event_type
+            or (event_rules.event_type is null and event_rules.rule_type = 'inactivity')
 
 ),
 
 match_event_types as (
 
-    -- Inactivity rules without an event type watch every event.
     select
-        attach_entities.model_id,
+        event_rules.model_id,
         event_rules.rule_id,
         event_rules.rule_type,
-        attach_entities.entity_id,
-        attach_entities.event_id,
-        attach_entities.occurred_at,
+        events.contact_id,
+        events.event_id,
+        events.occurred_at,
         event_rules.operator,
         event_rules.value_number,
         event_rules.value_lo,
         event_rules.value_hi,
         case event_rules.field_name
-            when 'url' then attach_entities.url
-            when 'detail' then attach_entities.detail
+            when 'url' then events.url
+            when 'detail' then events.detail
         end as field_value
-    from attach_entities
+    from events
+    inner join expand_rule_event_types
+        on events.event_type = expand_rule_event_types.watched_event_type
     inner join event_rules
         on
-            attach_entities.model_id = event_rules.model_id
-            and (
-                attach_entities.event_type = event_rules.event_type
-                or (event_rules.event_type is null and event_rules.rule_type = 'inactivity')
-            )
+            expand_rule_event_types.model_id = event_rules.model_id
+            and expand_rule_event_types.rule_id = event_rules.rule_id
 
 ),
 
@@ -94,7 +94,7 @@ conditional_matches as (
         model_id,
         rule_id,
         rule_type,
-        entity_id,
+        contact_id,
         event_id,
         occurred_at,
         operator,
@@ -112,7 +112,7 @@ evaluate_conditions as (
 
     {{ rule_condition_matches(
         'conditional_matches',
-        ['model_id', 'rule_id', 'rule_type', 'entity_id', 'event_id', 'occurred_at']
+        ['model_id', 'rule_id', 'rule_type', 'contact_id', 'event_id', 'occurred_at']
     ) }}
 
 ),
@@ -123,7 +123,7 @@ combine_matches as (
         model_id,
         rule_id,
         rule_type,
-        entity_id,
+        contact_id,
         event_id,
         occurred_at
     from match_event_types
@@ -135,7 +135,7 @@ combine_matches as (
         model_id,
         rule_id,
         rule_type,
-        entity_id,
+        contact_id,
         event_id,
         occurred_at
     from evaluate_conditions
@@ -145,10 +145,7 @@ combine_matches as (
 
 final as (
 
-    select
-        *,
-        {{ age_days('occurred_at') }} as age_days
-    from combine_matches
+    select * from combine_matches
 
 )
 

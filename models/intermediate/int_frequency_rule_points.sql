@@ -17,12 +17,13 @@ frequency_rules as (
 frequency_matches as (
 
     select
+        scored_at,
         model_id,
         rule_id,
         entity_id,
         occurred_at,
         age_days
-    from {{ ref('int_event_rule_matches') }}
+    from {{ ref('int_entity_event_matches') }}
     where rule_type = 'frequency'
 
 ),
@@ -30,6 +31,7 @@ frequency_matches as (
 entity_resets as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         reset_at
@@ -40,6 +42,7 @@ entity_resets as (
 count_recent_events as (
 
     select
+        frequency_matches.scored_at,
         frequency_matches.model_id,
         frequency_matches.rule_id,
         frequency_matches.entity_id,
@@ -51,23 +54,30 @@ count_recent_events as (
             and frequency_matches.rule_id = frequency_rules.rule_id
     left join entity_resets
         on
-            frequency_matches.model_id = entity_resets.model_id
+            frequency_matches.scored_at = entity_resets.scored_at
+            and frequency_matches.model_id = entity_resets.model_id
             and frequency_matches.entity_id = entity_resets.entity_id
     where
         frequency_matches.age_days < frequency_rules.within_days
         and (entity_resets.reset_at is null or frequency_matches.occurred_at >= entity_resets.reset_at)
-    group by frequency_matches.model_id, frequency_matches.rule_id, frequency_matches.entity_id
+    group by
+        frequency_matches.scored_at,
+        frequency_matches.model_id,
+        frequency_matches.rule_id,
+        frequency_matches.entity_id
 
 ),
 
 final as (
 
     select
+        count_recent_events.scored_at,
         count_recent_events.model_id,
         count_recent_events.entity_id,
         count_recent_events.rule_id,
         frequency_rules.group_id,
         1 as hits,
+        cast(1 as {{ type_double() }}) as hit_weight,
         frequency_rules.points
     from count_recent_events
     inner join frequency_rules

@@ -3,6 +3,7 @@ with
 rule_points as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         group_id,
@@ -25,12 +26,13 @@ scoring_groups as (
 sum_rule_points as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         group_id,
         sum(points) as uncapped_points
     from rule_points
-    group by model_id, entity_id, group_id
+    group by scored_at, model_id, entity_id, group_id
 
 ),
 
@@ -38,6 +40,7 @@ final as (
 
     -- The cap bounds a group from above only: negative rules pull it below 0.
     select
+        sum_rule_points.scored_at,
         sum_rule_points.model_id,
         sum_rule_points.entity_id,
         sum_rule_points.group_id,

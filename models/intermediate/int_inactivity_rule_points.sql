@@ -17,6 +17,7 @@ inactivity_rules as (
 model_entities as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         created_at
@@ -27,13 +28,14 @@ model_entities as (
 find_last_matches as (
 
     select
+        scored_at,
         model_id,
         rule_id,
         entity_id,
         max(occurred_at) as last_matched_at
-    from {{ ref('int_event_rule_matches') }}
+    from {{ ref('int_entity_event_matches') }}
     where rule_type = 'inactivity'
-    group by model_id, rule_id, entity_id
+    group by scored_at, model_id, rule_id, entity_id
 
 ),
 
@@ -42,6 +44,7 @@ compute_idle_days as (
     -- Idle since the latest matching event, or since the entity's creation
     -- when there is none.
     select
+        model_entities.scored_at,
         model_entities.model_id,
         model_entities.entity_id,
         inactivity_rules.rule_id,
@@ -49,7 +52,10 @@ compute_idle_days as (
         inactivity_rules.points,
         inactivity_rules.max_count,
         floor(
-            {{ age_days('coalesce(find_last_matches.last_matched_at, model_entities.created_at)') }}
+            {{ age_days(
+                'coalesce(find_last_matches.last_matched_at, model_entities.created_at)',
+                'model_entities.scored_at'
+            ) }}
             / inactivity_rules.within_days
         ) as idle_periods
     from model_entities
@@ -57,7 +63,8 @@ compute_idle_days as (
         on model_entities.model_id = inactivity_rules.model_id
     left join find_last_matches
         on
-            model_entities.model_id = find_last_matches.model_id
+            model_entities.scored_at = find_last_matches.scored_at
+            and model_entities.model_id = find_last_matches.model_id
             and model_entities.entity_id = find_last_matches.entity_id
             and inactivity_rules.rule_id = find_last_matches.rule_id
 
@@ -78,11 +85,13 @@ apply_max_count as (
 final as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,
         group_id,
         cast(counted_periods as bigint) as hits,
+        cast(counted_periods as {{ type_double() }}) as hit_weight,
         points * counted_periods as points
     from apply_max_count
     where counted_periods > 0

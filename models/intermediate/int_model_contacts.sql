@@ -4,6 +4,13 @@
 
 with
 
+score_times as (
+
+    select scored_at
+    from {{ ref('int_score_times') }}
+
+),
+
 scoring_models as (
 
     select
@@ -21,7 +28,6 @@ contacts as (
         owner_id,
         created_at
     from {{ ref('stg_crm__contacts') }}
-    where created_at <= {{ as_of_timestamp() }}
 
 ),
 
@@ -39,20 +45,28 @@ list_memberships as (
 
     select
         list_key,
-        contact_id
+        contact_id,
+        added_at
     from {{ ref('stg_crm__list_memberships') }}
 
 ),
 
 find_list_members as (
 
-    select distinct
+    -- member_since is null when the contact was a member all along (a
+    -- membership without added_at), else its earliest added_at.
+    select
         list_filters.model_id,
         list_filters.list_role,
-        list_memberships.contact_id
+        list_memberships.contact_id,
+        case
+            when count(*) > count(list_memberships.added_at) then null
+            else min(list_memberships.added_at)
+        end as member_since
     from list_filters
     inner join list_memberships
         on list_filters.list_key = list_memberships.list_key
+    group by list_filters.model_id, list_filters.list_role, list_memberships.contact_id
 
 ),
 
@@ -64,29 +78,47 @@ find_models_with_include_lists as (
 
 ),
 
-apply_lists as (
+find_existing_contacts as (
 
+    -- Only contacts created at or before a score time exist at it.
     select
-        scoring_models.model_id,
-        scoring_models.scope,
+        score_times.scored_at,
         contacts.contact_id,
         contacts.company_id,
         contacts.owner_id,
         contacts.created_at
-    from scoring_models
-    cross join contacts
+    from score_times
+    inner join contacts
+        on score_times.scored_at >= contacts.created_at
+
+),
+
+apply_lists as (
+
+    select
+        find_existing_contacts.scored_at,
+        scoring_models.model_id,
+        scoring_models.scope,
+        find_existing_contacts.contact_id,
+        find_existing_contacts.company_id,
+        find_existing_contacts.owner_id,
+        find_existing_contacts.created_at
+    from find_existing_contacts
+    cross join scoring_models
     left join find_models_with_include_lists
         on scoring_models.model_id = find_models_with_include_lists.model_id
     left join find_list_members as included
         on
             scoring_models.model_id = included.model_id
-            and contacts.contact_id = included.contact_id
+            and find_existing_contacts.contact_id = included.contact_id
             and included.list_role = 'include'
+            and (included.member_since is null or find_existing_contacts.scored_at >= included.member_since)
     left join find_list_members as excluded
         on
             scoring_models.model_id = excluded.model_id
-            and contacts.contact_id = excluded.contact_id
+            and find_existing_contacts.contact_id = excluded.contact_id
             and excluded.list_role = 'exclude'
+            and (excluded.member_since is null or find_existing_contacts.scored_at >= excluded.member_since)
     where
         (find_models_with_include_lists.model_id is null or included.contact_id is not null)
         and excluded.contact_id is null
@@ -96,6 +128,7 @@ apply_lists as (
 final as (
 
     select
+        scored_at,
         model_id,
         scope,
         contact_id,

@@ -3,6 +3,7 @@ with
 model_contacts as (
 
     select
+        scored_at,
         model_id,
         scope,
         entity_id,
@@ -19,6 +20,7 @@ final as (
     -- A contact entity is its one contact; a company entity pools its
     -- applicable contacts and was created with the earliest of them.
     select
+        scored_at,
         model_id,
         scope,
         entity_id,
@@ -27,7 +29,7 @@ final as (
         case when scope = 'contact' then max(owner_id) end as owner_id,
         min(created_at) as created_at
     from model_contacts
-    group by model_id, scope, entity_id
+    group by scored_at, model_id, scope, entity_id
 
 )
 

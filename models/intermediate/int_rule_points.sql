@@ -1,13 +1,17 @@
+{{ config(materialized='table') }}
+
 with
 
 attribute_rule_points as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,
         group_id,
         hits,
+        hit_weight,
         points
     from {{ ref('int_attribute_rule_points') }}
 
@@ -16,10 +20,12 @@ attribute_rule_points as (
 event_rule_hits as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,
         group_id,
+        decay_multiplier,
         points
     from {{ ref('int_event_rule_hits') }}
 
@@ -28,11 +34,13 @@ event_rule_hits as (
 frequency_rule_points as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,
         group_id,
         hits,
+        hit_weight,
         points
     from {{ ref('int_frequency_rule_points') }}
 
@@ -41,11 +49,13 @@ frequency_rule_points as (
 inactivity_rule_points as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,
         group_id,
         hits,
+        hit_weight,
         points
     from {{ ref('int_inactivity_rule_points') }}
 
@@ -53,15 +63,19 @@ inactivity_rule_points as (
 
 sum_event_rule_hits as (
 
+    -- hit_weight: the sum of the hits' decay multipliers, so that
+    -- points = the rule's points * hit_weight for every rule type.
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,
         group_id,
         count(*) as hits,
+        sum(decay_multiplier) as hit_weight,
         sum(points) as points
     from event_rule_hits
-    group by model_id, entity_id, rule_id, group_id
+    group by scored_at, model_id, entity_id, rule_id, group_id
 
 ),
 
@@ -81,11 +95,13 @@ combine_rule_types as (
 final as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         rule_id,
         group_id,
         cast(hits as bigint) as hits,
+        cast(hit_weight as {{ type_double() }}) as hit_weight,
         cast(points as {{ type_double() }}) as points
     from combine_rule_types
 

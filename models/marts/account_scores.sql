@@ -1,5 +1,13 @@
 with
 
+current_score_time as (
+
+    select scored_at
+    from {{ ref('int_score_times') }}
+    where is_current
+
+),
+
 entity_scores as (
 
     select
@@ -21,18 +29,20 @@ entity_scores as (
 final as (
 
     select
-        model_id,
-        company_id,
-        score,
-        fit_score,
-        engagement_score,
-        tier,
-        fit_tier,
-        engagement_tier,
-        is_qualified,
-        scored_at
+        entity_scores.model_id,
+        entity_scores.company_id,
+        entity_scores.score,
+        entity_scores.fit_score,
+        entity_scores.engagement_score,
+        entity_scores.tier,
+        entity_scores.fit_tier,
+        entity_scores.engagement_tier,
+        entity_scores.is_qualified,
+        entity_scores.scored_at
     from entity_scores
-    where scope = 'company'
+    inner join current_score_time
+        on entity_scores.scored_at = current_score_time.scored_at
+    where entity_scores.scope = 'company'
 
 )
 

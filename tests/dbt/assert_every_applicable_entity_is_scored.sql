@@ -1,15 +1,18 @@
 -- Every applicable contact of a contact model has a lead_scores row and every
 -- company of an applicable contact has an account_scores row, even with no
--- hits; and nothing else is published.
+-- hits; and nothing else is published (at T, the current score time).
 
 with
 
 expected as (
 
     select distinct
-        model_id,
-        entity_id
-    from {{ ref('int_model_contacts') }}
+        model_contacts.model_id,
+        model_contacts.entity_id
+    from {{ ref('int_model_contacts') }} as model_contacts
+    inner join {{ ref('int_score_times') }} as score_times
+        on model_contacts.scored_at = score_times.scored_at
+    where score_times.is_current
 
 ),
 

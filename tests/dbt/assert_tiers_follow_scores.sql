@@ -1,18 +1,23 @@
 -- Each published tier is the configured tier with the largest
 -- min_score <= the rounded score of its dimension, and is_qualified is
--- score >= qualified_threshold.
+-- score >= qualified_threshold: at T, in every history snapshot and at
+-- every backtest cutoff.
 
 with
 
 published as (
 
-    {{ published_entity_scores(['score', 'fit_score', 'engagement_score', 'tier', 'fit_tier', 'engagement_tier', 'is_qualified']) }}
+    {{ published_entity_scores(
+        ['score', 'fit_score', 'engagement_score', 'tier', 'fit_tier', 'engagement_tier', 'is_qualified'],
+        include_snapshots=true
+    ) }}
 
 ),
 
 unpivoted as (
 
     select
+        scored_at,
         model_id,
         entity_id,
         'score' as dimension,
@@ -21,6 +26,7 @@ unpivoted as (
     from published
     union all
     select
+        scored_at,
         model_id,
         entity_id,
         'fit' as dimension,
@@ -29,6 +35,7 @@ unpivoted as (
     from published
     union all
     select
+        scored_at,
         model_id,
         entity_id,
         'engagement' as dimension,
@@ -41,6 +48,7 @@ unpivoted as (
 expected_min_scores as (
 
     select
+        unpivoted.scored_at,
         unpivoted.model_id,
         unpivoted.entity_id,
         unpivoted.dimension,
@@ -51,13 +59,14 @@ expected_min_scores as (
             unpivoted.model_id = score_tiers.model_id
             and unpivoted.dimension = score_tiers.dimension
             and score_tiers.min_score <= unpivoted.dimension_score
-    group by unpivoted.model_id, unpivoted.entity_id, unpivoted.dimension
+    group by unpivoted.scored_at, unpivoted.model_id, unpivoted.entity_id, unpivoted.dimension
 
 ),
 
 wrong_tiers as (
 
     select
+        unpivoted.scored_at,
         unpivoted.model_id,
         unpivoted.entity_id,
         unpivoted.dimension,
@@ -66,7 +75,8 @@ wrong_tiers as (
     from unpivoted
     inner join expected_min_scores
         on
-            unpivoted.model_id = expected_min_scores.model_id
+            unpivoted.scored_at = expected_min_scores.scored_at
+            and unpivoted.model_id = expected_min_scores.model_id
             and unpivoted.entity_id = expected_min_scores.entity_id
             and unpivoted.dimension = expected_min_scores.dimension
     left join {{ ref('stg_config__score_tiers') }} as score_tiers
@@ -82,6 +92,7 @@ wrong_tiers as (
 wrong_qualification as (
 
     select
+        published.scored_at,
         published.model_id,
         published.entity_id,
         'qualified' as dimension,

@@ -10,7 +10,9 @@ Everything is driven by a ``random.Random`` so a seed reproduces a case:
   microsecond either side), padded and mixed-case text, ``|`` alternatives,
   numbers stored as text, null and empty values, contacts created and events
   occurring after T, duplicate event ids, companies without a row, custom
-  properties and list memberships.
+  properties and list memberships (joined all along, before T, exactly at T,
+  1 us after T or later; some lists joined twice under two spellings of the
+  name, at different times).
 - ``random_case(seed)``: ``(raw, config, free_email_domains, as_of)``.
 - ``write_config_dir`` / ``write_raw_dir``: CSV files a loader following the spec
   reads back to the same data (raw custom properties become extra columns).
@@ -462,6 +464,30 @@ def _occurred_at(rng: random.Random, as_of: datetime, days: list[Fraction]) -> d
     return as_of - timedelta(days=rng.uniform(0, 400))
 
 
+def _added_at(rng: random.Random, as_of: datetime, days: list[Fraction]) -> datetime | None:
+    """When a contact joined a list: None (all along), at, just around or well
+    before or after T."""
+    roll = rng.random()
+    if roll < 0.3:
+        return None
+    if roll < 0.45:
+        return as_of
+    if roll < 0.6:
+        return as_of + timedelta(microseconds=rng.choice([1, -1, 10**6, -(10**6)]))
+    if roll < 0.75:
+        return as_of + timedelta(days=rng.uniform(0, 300))
+    if roll < 0.85:
+        return as_of - _edge_age(rng, days)
+    return as_of - timedelta(days=rng.uniform(0, 500))
+
+
+def _other_spelling(rng: random.Random, list_name: str) -> str:
+    """The same list under a name that is another key for a loader (case differs)."""
+    name = list_name.strip()
+    other = name.upper() if name != name.upper() else name.lower()
+    return rng.choice([other, f" {other}", f"{other} "])
+
+
 def _email(rng: random.Random, index: int) -> str | None:
     local = rng.choice(["ann", "Bob", "c.lee", "dev+test"]) + str(index)
     domain = rng.choice([*sorted(FREE_EMAIL_DOMAINS), *BUSINESS_DOMAINS])
@@ -659,6 +685,21 @@ def random_raw(
                 "is_won": rng.choice([True, False, None]),
             }
         )
+
+    # List membership times, drawn last so the rows above do not depend on
+    # them. A few memberships get a second row for the same list (another
+    # spelling, so another key for the loader) joined at another time: the
+    # contact is a member at T when either row says so.
+    memberships = raw["list_memberships"]
+    for row in memberships:
+        row["added_at"] = _added_at(rng, as_of, days)
+    for original in rng.sample(memberships, k=min(len(memberships), rng.randint(0, 2))):
+        again = {
+            "list_name": _other_spelling(rng, original["list_name"]),
+            "contact_id": pad(rng, original["contact_id"].strip()),
+            "added_at": _added_at(rng, as_of, days),
+        }
+        memberships.insert(rng.randrange(len(memberships) + 1), again)
     return raw
 
 

@@ -73,7 +73,7 @@ DEAL_COLUMNS = (
     "amount",
     "is_won",
 )
-LIST_MEMBERSHIP_COLUMNS = ("list_name", "contact_id")
+LIST_MEMBERSHIP_COLUMNS = ("list_name", "contact_id", "added_at")
 CONTACT_PROPERTY_COLUMNS = ("contact_id", "property", "value")
 COMPANY_PROPERTY_COLUMNS = ("company_id", "property", "value")
 
@@ -409,9 +409,15 @@ def _normalise_contacts(
         if value is not None or name not in properties[contact_id]:
             properties[contact_id][name] = value
 
+    # A membership exists at T when its added_at is null (member all along) or
+    # <= T. Rows are looked at one by one, so a (list, contact) repeated with
+    # several added_at values is a member at T when any of its rows is.
     memberships: dict[str, set[str]] = defaultdict(set)
     for row in raw.get("list_memberships") or []:
         contact_id, list_name = _clean(row.get("contact_id")), _lower(row.get("list_name"))
+        added_at = row.get("added_at")
+        if added_at is not None and _naive_utc(added_at) > as_of:
+            continue  # not a member yet at T
         if contact_id is not None and list_name is not None:
             memberships[contact_id].add(list_name)
 
@@ -864,7 +870,9 @@ def read_free_email_domains(path: str | Path) -> set[str]:
 
 
 def read_raw_from_duckdb(db_path: str | Path, schema: str = "raw") -> dict[str, list[dict]]:
-    """The raw tables of a DuckDB file (missing tables -> empty lists)."""
+    """The raw tables of a DuckDB file (missing tables -> empty lists; spec
+    columns a table lacks, e.g. ``list_memberships.added_at`` in a database
+    loaded before that column existed -> None)."""
     import duckdb  # only this helper needs it
 
     raw: dict[str, list[dict]] = {table: [] for table in RAW_TABLES}
@@ -883,8 +891,10 @@ def read_raw_from_duckdb(db_path: str | Path, schema: str = "raw") -> dict[str, 
             quoted_schema = '"' + schema.replace('"', '""') + '"'
             cursor = connection.execute(f'select * from {quoted_schema}."{table}"')
             names = [description[0] for description in cursor.description]
+            missing = dict.fromkeys(c for c in RAW_TABLES[table] if c not in names)
             raw[table] = [
-                {name: _from_duckdb(value) for name, value in zip(names, record, strict=True)}
+                missing
+                | {name: _from_duckdb(value) for name, value in zip(names, record, strict=True)}
                 for record in cursor.fetchall()
             ]
     finally:

@@ -34,7 +34,7 @@ SPEC_COLUMNS = {
         "deal_id", "company_id", "contact_id", "created_at", "closed_at", "stage", "amount",
         "is_won",
     ],
-    "list_memberships": ["list_name", "contact_id"],
+    "list_memberships": ["list_name", "contact_id", "added_at"],
 }  # fmt: skip
 CUSTOM_COLUMNS = {"contacts": ["newsletter_opt_in"], "companies": ["tech_stack"]}
 KEYS = {
@@ -49,6 +49,7 @@ EVENT_TYPES = {
     "webinar_attend", "demo_request", "trial_signup", "contact_sales", "unsubscribe",
 }  # fmt: skip
 TARGET_INDUSTRIES = {"software", "financial services", "healthcare", "ecommerce"}
+NEVER = datetime.max.replace(tzinfo=UTC)
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 Tables = dict[str, list[dict[str, str]]]
@@ -109,6 +110,11 @@ def test_parquet_is_deterministic_and_matches_csv(small: Tables, tmp_path: Path)
     assert events.column("event_id").to_pylist() == [r["event_id"] for r in small["events"]]
     deals = pq.read_table(first / "deals.parquet")
     assert deals.column("is_won").to_pylist() == [r["is_won"] == "true" for r in small["deals"]]
+    memberships = pq.read_table(first / "list_memberships.parquet")
+    assert str(memberships.schema.field("added_at").type) == "timestamp[us, tz=UTC]"
+    assert memberships.column("added_at").to_pylist() == [
+        ts(r["added_at"]) if r["added_at"] else None for r in small["list_memberships"]
+    ]
 
 
 @pytest.mark.parametrize("size", ["small", "large"])
@@ -127,6 +133,7 @@ def test_columns_keys_and_formats(size: str, request: pytest.FixtureRequest) -> 
     assert {r["is_won"] for r in tables["deals"]} <= {"true", "false"}
     stamps = [r["created_at"] for r in contacts] + [r["occurred_at"] for r in tables["events"]]
     stamps += [r[c] for r in tables["deals"] for c in ("created_at", "closed_at") if r[c]]
+    stamps += [r["added_at"] for r in tables["list_memberships"] if r["added_at"]]
     assert all(TIMESTAMP.fullmatch(s) for s in stamps)
     for row in tables["companies"]:
         assert 5 <= int(row["employee_count"]) <= 50_000
@@ -267,6 +274,84 @@ def test_deals_stages_and_lifecycle_agree(large: Tables) -> None:
     }
     competitors = [r for r in large["list_memberships"] if r["list_name"] == "competitors"]
     assert 0.005 < len(competitors) / len(large["contacts"]) < 0.05
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_list_memberships_are_dated_by_the_history(
+    size: str, request: pytest.FixtureRequest
+) -> None:
+    """added_at: customers since the company's first win, event attendees since
+    their first webinar (or creation when met at an event), newsletter since
+    creation, competitors all along (null)."""
+    tables: Tables = request.getfixturevalue(size)
+    contacts = {r["contact_id"]: r for r in tables["contacts"]}
+    first_win: dict[str, datetime] = {}
+    for deal in tables["deals"]:
+        if deal["is_won"] == "true":
+            closed = ts(deal["closed_at"])
+            first_win[deal["company_id"]] = min(closed, first_win.get(deal["company_id"], closed))
+    first_attend: dict[str, datetime] = {}
+    for row in tables["events"]:
+        if row["event_type"] == "webinar_attend":
+            at = ts(row["occurred_at"])
+            first_attend[row["contact_id"]] = min(at, first_attend.get(row["contact_id"], at))
+
+    dated_before_creation: set[str] = set()
+    for row in tables["list_memberships"]:
+        contact = contacts[row["contact_id"]]
+        created = ts(contact["created_at"])
+        name = row["list_name"]
+        if name == "competitors":
+            assert row["added_at"] == "", row
+            continue
+        added = ts(row["added_at"])
+        if name == "customers":
+            expected = first_win[contact["company_id"]]
+        elif name == "event_attendees":
+            times = [first_attend.get(row["contact_id"], NEVER)]
+            if contact["lead_source"] == "event":
+                times.append(created)
+            expected = min(times)
+        else:
+            assert name == "newsletter"
+            expected = created
+        assert added == expected, row
+        assert added <= WINDOW_END, row
+        if added < created:
+            dated_before_creation.add(name)
+    # Only company facts (a win before the contact joined the company) and,
+    # rarely, a webinar attendance logged before the contact's creation.
+    assert dated_before_creation <= {"customers", "event_attendees"}
+    if size == "large":
+        assert "customers" in dated_before_creation
+        # Legacy customers won before the history; others during it.
+        customer_times = [
+            ts(r["added_at"]) for r in tables["list_memberships"] if r["list_name"] == "customers"
+        ]
+        assert min(customer_times) < WINDOW_START < max(customer_times)
+
+
+def test_customers_list_at_a_past_time_is_the_companies_won_by_then(large: Tables) -> None:
+    """The point of added_at: a backtest at T sees as customers exactly the
+    contacts whose company had won a deal by T, not today's customers."""
+    company = {r["contact_id"]: r["company_id"] for r in large["contacts"]}
+    won = [d for d in large["deals"] if d["is_won"] == "true"]
+    middle = WINDOW_START + (WINDOW_END - WINDOW_START) / 2
+    for as_of in (WINDOW_START, middle, WINDOW_END):
+        members = {
+            r["contact_id"]
+            for r in large["list_memberships"]
+            if r["list_name"] == "customers" and ts(r["added_at"]) <= as_of
+        }
+        won_by_then = {d["company_id"] for d in won if ts(d["closed_at"]) <= as_of}
+        assert members == {c for c, k in company.items() if k in won_by_then}
+    at_start = sum(
+        ts(r["added_at"]) <= WINDOW_START
+        for r in large["list_memberships"]
+        if r["list_name"] == "customers"
+    )
+    customers = sum(r["list_name"] == "customers" for r in large["list_memberships"])
+    assert 0 < at_start < customers, "some customers were won during the history"
 
 
 def test_support_requests_come_mostly_from_customers(large: Tables) -> None:

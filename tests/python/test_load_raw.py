@@ -89,8 +89,12 @@ VALID = {
         ],
     ),
     "list_memberships": (
-        ["list_name", "contact_id"],
-        [["Customers", "c1"], ["Newsletter", "c1"], ["Newsletter", "c2"]],
+        ["list_name", "contact_id", "added_at"],
+        [
+            ["Customers", "c1", "2024-02-05T10:00:00Z"],
+            ["Newsletter", "c1", ""],
+            ["Newsletter", "c2", "2024-02-01"],
+        ],
     ),
 }
 
@@ -183,7 +187,11 @@ def test_types_match_the_spec(tmp_path: Path, db: Path) -> None:
         "amount": "DOUBLE",
         "is_won": "BOOLEAN",
     }
-    assert column_types(db, "list_memberships") == {"list_name": "VARCHAR", "contact_id": "VARCHAR"}
+    assert column_types(db, "list_memberships") == {
+        "list_name": "VARCHAR",
+        "contact_id": "VARCHAR",
+        "added_at": "TIMESTAMP",
+    }
     assert column_types(db, "contact_properties") == {
         "contact_id": "VARCHAR",
         "property": "VARCHAR",
@@ -441,6 +449,11 @@ def test_optional_spec_columns_missing_from_a_file_become_null(
          "unparseable timestamp created_at: 'x'"),
         ("list_memberships", ["list_name", "contact_id"], ["", "c1"], "empty key list_name"),
         ("list_memberships", ["list_name", "contact_id"], ["L", ""], "empty key contact_id"),
+        ("list_memberships", ["list_name", "contact_id", "added_at"], ["L", "c9", "soon"],
+         "unparseable timestamp added_at: 'soon'"),
+        ("list_memberships", ["list_name", "contact_id", "added_at"],
+         ["L", "c9", "2024-02-30T10:00:00Z"],
+         "unparseable timestamp added_at: '2024-02-30T10:00:00Z'"),
     ],
 )  # fmt: skip
 def test_each_reject_reason(
@@ -559,13 +572,138 @@ def test_list_membership_key_is_the_pair(tmp_path: Path, db: Path) -> None:
     load_raw.load(tmp_path, db)
 
     assert query(db, "SELECT * FROM raw.list_memberships") == [
-        ("L1", "c1"),
-        ("L1", "c2"),
-        ("L2", "c1"),
-        ("l1", "c1"),
+        ("L1", "c1", None),
+        ("L1", "c2", None),
+        ("L2", "c1", None),
+        ("l1", "c1", None),
     ]
     assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
         (4, "duplicate key list_name=L1, contact_id=c1")
+    ]
+
+
+def test_repeated_list_membership_keeps_the_earliest_added_at(tmp_path: Path, db: Path) -> None:
+    header = ["list_name", "contact_id", "added_at"]
+    rows = [
+        ["L1", "c1", "2024-03-01T00:00:00Z"],  # 1
+        ["L1", "c2", "2024-03-01"],  # 2
+        ["L1", "c1", "2024-01-01T00:30:00+01:00"],  # 3: 2023-12-31 23:30 UTC, the earliest
+        ["L1", "c2", ""],  # 4: null = member all along, wins over any time
+        ["L1", "c1", "2024-01-01"],  # 5: later than row 3 once both are in UTC
+        ["L1", "c3", "2024-05-01T12:00:00Z"],  # 6: ties with row 7, first in file order wins
+        [" L1 ", "c3", "2024-05-01 14:00:00+02:00"],  # 7
+        ["L1", "c2", "2024-01-01"],  # 8
+        ["L1", "c1", "yesterday"],  # 9: unparseable, not a duplicate
+        ["l1", "c1", "2025-01-01"],  # 10: another key (keys are case-sensitive)
+        ["L1", "c4", "2024-06-01"],  # 11: a single row
+    ]
+    write_csv(tmp_path / "list_memberships.csv", header, rows)
+    counts = load_raw.load(tmp_path, db)
+
+    assert counts["list_memberships"] == {"read": 11, "loaded": 5, "rejected": 6}
+    # Stored in the file order of the kept rows.
+    assert query(db, "SELECT list_name, contact_id, added_at FROM raw.list_memberships") == [
+        ("L1", "c1", datetime(2023, 12, 31, 23, 30)),
+        ("L1", "c2", None),
+        ("L1", "c3", datetime(2024, 5, 1, 12)),
+        ("l1", "c1", datetime(2025, 1, 1)),
+        ("L1", "c4", datetime(2024, 6, 1)),
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
+        (1, "duplicate key list_name=L1, contact_id=c1"),
+        (2, "duplicate key list_name=L1, contact_id=c2"),
+        (5, "duplicate key list_name=L1, contact_id=c1"),
+        (7, "duplicate key list_name=L1, contact_id=c3"),
+        (8, "duplicate key list_name=L1, contact_id=c2"),
+        (9, "unparseable timestamp added_at: 'yesterday'"),
+    ]
+    # The rejected rows keep their raw values.
+    assert rejects(db, "list_memberships")[0][2] == {
+        "list_name": "L1",
+        "contact_id": "c1",
+        "added_at": "2024-03-01T00:00:00Z",
+    }
+
+
+def test_repeated_list_membership_rule_is_independent_of_file_order(
+    tmp_path: Path, db: Path
+) -> None:
+    rows = [
+        ["L", "c1", "2024-02-01"],
+        ["L", "c1", "2024-01-01"],
+        ["L", "c1", ""],
+        ["L", "c2", "2024-02-01"],
+        ["L", "c2", "2024-01-01"],
+    ]
+    loaded = []
+    for name, ordered in (("forward", rows), ("backward", rows[::-1])):
+        inputs = tmp_path / name
+        inputs.mkdir()
+        write_csv(inputs / "list_memberships.csv", ["list_name", "contact_id", "added_at"], ordered)
+        load_raw.load(inputs, db)
+        loaded.append(query(db, "SELECT contact_id, added_at FROM raw.list_memberships ORDER BY 1"))
+    assert loaded[0] == loaded[1] == [("c1", None), ("c2", datetime(2024, 1, 1))]
+
+
+# ------------------------------------------------------------------------- list membership times
+
+
+@pytest.mark.usefixtures("non_utc_local_time")
+def test_list_membership_added_at_is_parsed_like_every_timestamp(tmp_path: Path, db: Path) -> None:
+    cases = {
+        "c1": ("2024-03-01T10:00:00Z", datetime(2024, 3, 1, 10)),
+        "c2": ("2024-03-01T10:00:00+02:00", datetime(2024, 3, 1, 8)),
+        "c3": ("2024-03-01T23:30:00-01:00", datetime(2024, 3, 2, 0, 30)),
+        "c4": ("2024-03-01 10:00:00.5", datetime(2024, 3, 1, 10, 0, 0, 500000)),
+        "c5": ("2024-03-01", datetime(2024, 3, 1)),
+        "c6": ("", None),
+        "c7": ("   ", None),
+    }
+    rows = [["L", contact_id, text] for contact_id, (text, _) in cases.items()]
+    write_csv(tmp_path / "list_memberships.csv", ["list_name", "contact_id", "Added_At"], rows)
+    load_raw.load(tmp_path, db)
+
+    assert column_types(db, "list_memberships")["added_at"] == "TIMESTAMP"
+    assert dict(query(db, "SELECT contact_id, added_at FROM raw.list_memberships")) == {
+        contact_id: expected for contact_id, (_, expected) in cases.items()
+    }
+    assert rejects(db, "list_memberships") == []
+
+
+def test_list_memberships_without_added_at_load_as_members_all_along(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_csv(tmp_path / "list_memberships.csv", ["list_name", "contact_id"], [["L", "c1"]])
+    load_raw.load(tmp_path, db)
+    assert query(db, "SELECT list_name, contact_id, added_at FROM raw.list_memberships") == [
+        ("L", "c1", None)
+    ]
+    assert column_types(db, "list_memberships")["added_at"] == "TIMESTAMP"
+    assert "list_memberships.csv has no column(s) added_at; loaded as null" in (
+        capsys.readouterr().out
+    )
+
+
+def test_list_membership_added_at_from_parquet(tmp_path: Path, db: Path) -> None:
+    memberships = pa.table(
+        {
+            "list_name": ["L", "L", "L"],
+            "contact_id": ["c1", "c2", "c1"],
+            "added_at": pa.array(
+                [datetime(2024, 3, 1, 10), None, datetime(2024, 2, 1)],
+                type=pa.timestamp("us", tz="Europe/Berlin"),
+            ),
+        }
+    )
+    pq.write_table(memberships, tmp_path / "list_memberships.parquet")
+    load_raw.load(tmp_path, db)
+    # pyarrow stores the naive values as UTC instants; the earlier c1 row is kept.
+    assert query(db, "SELECT * FROM raw.list_memberships") == [
+        ("L", "c2", None),
+        ("L", "c1", datetime(2024, 2, 1)),
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
+        (1, "duplicate key list_name=L, contact_id=c1")
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ def make_raw(
     contacts: list[dict] | None = None,
     companies: list[dict] | None = None,
     events: list[dict] | None = None,
-    lists: Sequence[tuple[str, str]] = (),
+    lists: Sequence[tuple[str, str] | tuple[str, str, datetime | None]] = (),
     contact_props: Sequence[tuple[str, str, str | None]] = (),
     company_props: Sequence[tuple[str, str, str | None]] = (),
 ) -> dict[str, list[dict]]:
@@ -86,7 +86,10 @@ def make_raw(
         "companies": companies or [],
         "events": events or [],
         "deals": [],
-        "list_memberships": [{"list_name": n, "contact_id": c} for n, c in lists],
+        "list_memberships": [
+            {"list_name": item[0], "contact_id": item[1], "added_at": (*item, None)[2]}
+            for item in lists
+        ],
         "contact_properties": [
             {"contact_id": c, "property": p, "value": v} for c, p, v in contact_props
         ],
@@ -735,6 +738,89 @@ def test_include_and_exclude_lists() -> None:
     assert [r["contact_id"] for r in run(raw, config)["lead_scores"]] == ["c1", "c3", "c4"]
 
 
+def test_list_membership_exists_from_added_at_on() -> None:
+    berlin = timezone(timedelta(hours=2))
+    raw = make_raw(
+        contacts=[contact(f"c{i}") for i in range(1, 8)],
+        lists=[
+            ("customers", "c1", T + US),  # joins just after T
+            ("customers", "c2", T),  # joins exactly at T: a member at T
+            ("customers", "c3", None),  # a member all along
+            ("customers", "c4", T - DAY),
+            ("customers", "c5", (T + timedelta(hours=2)).replace(tzinfo=berlin)),  # = T
+            ("customers", "c6", (T + timedelta(hours=2) + US).replace(tzinfo=berlin)),
+            ("customers", "c7", T + 30 * DAY),
+        ],
+    )
+    config = make_config(models=[model(exclude="customers")])
+
+    def scored(as_of: datetime) -> list[str]:
+        return [r["contact_id"] for r in run(raw, config, as_of)["lead_scores"]]
+
+    assert scored(T) == ["c1", "c6", "c7"]
+    assert scored(T - US) == ["c1", "c2", "c5", "c6", "c7"]
+    assert scored(T - DAY) == ["c1", "c2", "c5", "c6", "c7"]
+    assert scored(T - DAY - US) == ["c1", "c2", "c4", "c5", "c6", "c7"]
+    assert scored(T + US) == ["c7"]
+    assert scored(T + 30 * DAY) == []
+
+
+def test_include_list_membership_counts_only_once_added() -> None:
+    raw = make_raw(
+        contacts=[contact(f"c{i}") for i in range(1, 5)],
+        lists=[
+            ("Webinar_Leads", "c1", T + US),
+            (" webinar_leads ", "c2", T),
+            ("WEBINAR_LEADS", "c3", None),
+            ("trade_show", "c4", T + DAY),
+            ("customers", "c3", T + DAY),  # excluded only from tomorrow
+        ],
+    )
+    config = make_config(models=[model(include="webinar_leads|trade_show", exclude="customers")])
+    assert [r["contact_id"] for r in run(raw, config)["lead_scores"]] == ["c2", "c3"]
+    later = run(raw, config, T + DAY)["lead_scores"]
+    assert [r["contact_id"] for r in later] == ["c1", "c2", "c4"]
+
+
+def test_a_list_joined_several_times_counts_from_its_earliest_row() -> None:
+    raw = make_raw(
+        contacts=[contact(f"c{i}") for i in range(1, 5)],
+        lists=[
+            ("customers", "c1", T + DAY),
+            (" Customers", "c1", T - DAY),  # the earlier row counts
+            ("customers", "c2", T + DAY),
+            ("customers", "c2", None),  # a null row: a member all along
+            ("customers", "c3", T + DAY),
+            ("CUSTOMERS", "c3", T + 2 * DAY),  # neither row exists yet at T
+            ("customers", "c4", T + DAY),
+            ("customers", "c4", T),  # exactly at T
+        ],
+    )
+    config = make_config(models=[model(exclude="customers")])
+    assert [r["contact_id"] for r in run(raw, config)["lead_scores"]] == ["c3"]
+    assert run(raw, config, T + DAY)["lead_scores"] == []
+    assert [r["contact_id"] for r in run(raw, config, T - DAY - US)["lead_scores"]] == [
+        "c1",
+        "c3",
+        "c4",
+    ]
+
+
+def test_company_model_counts_contacts_by_their_membership_at_t() -> None:
+    raw = make_raw(
+        contacts=[contact("c1", company_id="k1"), contact("c2", company_id="k1")],
+        events=[event("e1", "x", DAY, "c1"), event("e2", "x", 2 * DAY, "c2")],
+        lists=[("customers", "c1", T + DAY), ("customers", "c2", T - DAY)],
+    )
+    one = rule("x", "event", event_type="x", points="5")
+    config = make_config(models=[model(scope="company", exclude="customers")], rules=[one])
+    # At T only c2 is excluded: k1 pools c1's event (5 points).
+    [account] = run(raw, config)["account_scores"]
+    assert (account["company_id"], account["score"]) == ("k1", 5.0)
+    # A day later both are customers: k1 has no applicable contact.
+    assert run(raw, config, T + DAY)["account_scores"] == []
+
+
 def test_company_model_pools_applicable_contacts() -> None:
     raw = make_raw(
         contacts=[
@@ -945,7 +1031,7 @@ def _load_csv_dir(folder: Path) -> dict[str, list[dict]]:
                 row: dict[str, Any] = {}
                 for column in columns:
                     text = record.get(column, "")
-                    if column in ("created_at", "occurred_at", "closed_at"):
+                    if column in ("created_at", "occurred_at", "closed_at", "added_at"):
                         row[column] = timestamp(text)
                     elif column == "employee_count":
                         row[column] = int(text) if text.strip() else None
@@ -1008,6 +1094,43 @@ def test_read_raw_from_duckdb(tmp_path: Path) -> None:
     assert row["score"] == 15 - 5 + 1
 
 
+def test_read_raw_from_duckdb_list_memberships_with_and_without_added_at(
+    tmp_path: Path,
+) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    old, new = tmp_path / "old.duckdb", tmp_path / "new.duckdb"
+    with duckdb.connect(str(old)) as connection:
+        # A database loaded before list_memberships had added_at.
+        connection.execute("create schema raw")
+        connection.execute(
+            "create table raw.list_memberships as select * from"
+            " (values ('customers', 'c1'), ('Customers', 'c2')) t(list_name, contact_id)"
+        )
+    with duckdb.connect(str(new)) as connection:
+        connection.execute("create schema raw")
+        connection.execute(
+            "create table raw.list_memberships as select * from (values"
+            " ('customers', 'c1', timestamp '2025-03-02 00:00:00'),"
+            " ('customers', 'c2', null::timestamp)) t(list_name, contact_id, added_at)"
+        )
+    old_raw = read_raw_from_duckdb(old)
+    assert old_raw["list_memberships"] == [
+        {"list_name": "customers", "contact_id": "c1", "added_at": None},
+        {"list_name": "Customers", "contact_id": "c2", "added_at": None},
+    ]
+    new_raw = read_raw_from_duckdb(new)
+    assert new_raw["list_memberships"] == [
+        {"list_name": "customers", "contact_id": "c1", "added_at": datetime(2025, 3, 2)},
+        {"list_name": "customers", "contact_id": "c2", "added_at": None},
+    ]
+    config = make_config(models=[model(exclude="customers")])
+    contacts = [contact("c1"), contact("c2"), contact("c3")]
+    for raw_tables, expected in ((old_raw, ["c3"]), (new_raw, ["c1", "c3"])):
+        raw = make_raw(contacts=contacts)
+        raw["list_memberships"] = raw_tables["list_memberships"]
+        assert [r["contact_id"] for r in run(raw, config)["lead_scores"]] == expected
+
+
 def test_random_cases_reach_the_edges() -> None:
     """The generator does produce the edges it promises (over a few seeds)."""
     seen: set[str] = set()
@@ -1030,6 +1153,21 @@ def test_random_cases_reach_the_edges() -> None:
             seen.add("custom properties")
         if any((row["value"] or "").count("|") for row in config["scoring_rules"]):
             seen.add("alternatives")
+        joined = [row["added_at"] for row in raw["list_memberships"]]
+        if None in joined:
+            seen.add("member all along")
+        if any(at is not None and at < as_of for at in joined):
+            seen.add("member before T")
+        if as_of in joined:
+            seen.add("member from T")
+        if as_of + US in joined:
+            seen.add("member 1 us after T")
+        pairs = [
+            (row["list_name"].strip().lower(), row["contact_id"].strip())
+            for row in raw["list_memberships"]
+        ]
+        if len(pairs) != len(set(pairs)):
+            seen.add("list joined twice")
     assert seen == {
         "contact after T",
         "event after T",
@@ -1039,4 +1177,9 @@ def test_random_cases_reach_the_edges() -> None:
         "reset",
         "custom properties",
         "alternatives",
+        "member all along",
+        "member before T",
+        "member from T",
+        "member 1 us after T",
+        "list joined twice",
     }
