@@ -17,7 +17,7 @@
                 {%- do lines.append(
                     "  - " ~ row[0] ~ ".csv, model '" ~ (row[1] or '') ~ "', "
                     ~ {'scoring_models': 'model', 'scoring_groups': 'group', 'scoring_rules': 'rule',
-                       'score_tiers': 'tier'}[row[0]]
+                       'score_tiers': 'tier', 'score_calibration': 'band from'}[row[0]]
                     ~ " '" ~ (row[2] or '') ~ "': " ~ row[3]
                 ) -%}
             {%- endfor -%}

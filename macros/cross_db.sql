@@ -128,3 +128,34 @@
         ) as units
     where hundreds.d * 100 + tens.d * 10 + units.d + 1 <= {{ upper_bound }}
 {%- endmacro %}
+
+
+{#
+    A text value as a timestamp when it is an ISO-8601 date or date-time
+    (`2026-06-30`, `2026-06-30 12:00:00`, `2026-06-30T12:00:00`, optional
+    fraction), else null. Never errors.
+#}
+{% macro to_timestamp_or_null(text_expr) %}
+    {{- return(adapter.dispatch('to_timestamp_or_null', 'leadscore')(text_expr)) -}}
+{% endmacro %}
+
+{% macro default__to_timestamp_or_null(text_expr) %}
+    case
+        when trim({{ text_expr }}) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$'
+            then cast(replace(trim({{ text_expr }}), 'T', ' ') as {{ dbt.type_timestamp() }})
+    end
+{%- endmacro %}
+
+{% macro duckdb__to_timestamp_or_null(text_expr) %}
+    case
+        when regexp_full_match(trim({{ text_expr }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?')
+            then try_cast(replace(trim({{ text_expr }}), 'T', ' ') as timestamp)
+    end
+{%- endmacro %}
+
+{% macro spark__to_timestamp_or_null(text_expr) %}
+    case
+        when trim({{ text_expr }}) rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$'
+            then try_cast(replace(trim({{ text_expr }}), 'T', ' ') as timestamp)
+    end
+{%- endmacro %}

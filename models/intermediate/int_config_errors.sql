@@ -56,6 +56,23 @@
         "'another tier of this model and dimension has the same min_score ' || min_score_text"),
 ] -%}
 
+{%- set calibration_checks = [
+    ("error", "not has_model",
+        "'model ''' || coalesce(model_id, '') || ''' is not defined in scoring_models'"),
+    ("error", "min_score is null",
+        "'min_score ''' || coalesce(min_score_text, '') || ''' is not a number'"),
+    ("error", "conversion_probability is null or conversion_probability < 0 or conversion_probability > 1",
+        "'conversion_probability ''' || coalesce(conversion_probability_text, '') || ''' must be a number from 0 to 1'"),
+    ("error", "horizon_days_text is not null and (horizon_days is null or horizon_days <= 0)",
+        "'horizon_days ''' || horizon_days_text || ''' must be a number > 0'"),
+    ("error", "(fitted_from_text is not null and fitted_from is null) or (fitted_to_text is not null and fitted_to is null)",
+        "'fitted_from and fitted_to must be ISO-8601 dates or date-times (UTC), got ''' || coalesce(fitted_from_text, '') || ''' and ''' || coalesce(fitted_to_text, '') || ''''"),
+    ("error", "duplicate_bands > 1",
+        "'another band of this model has the same min_score ' || min_score_text"),
+    ("warn", "is_lowest_band and min_score > 0",
+        "'the lowest band starts at ' || min_score_text || ': lower scores get no conversion_probability'"),
+] -%}
+
 {%- set rule_checks = [
     ("error", "rule_id is null", "'rule_id is empty'"),
     ("error", "duplicates > 1",
@@ -172,6 +189,24 @@ score_tiers as (
 
 ),
 
+score_calibration as (
+
+    select
+        model_id,
+        min_score_text,
+        min_score,
+        conversion_probability_text,
+        conversion_probability,
+        horizon_days_text,
+        horizon_days,
+        fitted_from_text,
+        fitted_from,
+        fitted_to_text,
+        fitted_to
+    from {{ ref('stg_config__score_calibration') }}
+
+),
+
 split_rule_values as (
 
     {{ split_alternatives('scoring_rules', ['model_id', 'rule_id'], 'rule_value') }}
@@ -243,6 +278,25 @@ annotate_tiers as (
 
 ),
 
+annotate_calibration as (
+
+    select
+        score_calibration.*,
+        count(*) over (partition by score_calibration.model_id, score_calibration.min_score)
+            as duplicate_bands,
+        score_calibration.min_score = min(score_calibration.min_score) over (
+            partition by score_calibration.model_id
+        ) as is_lowest_band,
+        coalesce(
+            score_calibration.model_id in (
+                select listed_models.model_id from scoring_models as listed_models
+                where listed_models.model_id is not null
+            ), false
+        ) as has_model
+    from score_calibration
+
+),
+
 annotate_rules as (
 
     select
@@ -274,6 +328,7 @@ annotate_rules as (
     ('scoring_groups', 'annotate_groups', 'group_id', group_checks),
     ('scoring_rules', 'annotate_rules', 'rule_id', rule_checks),
     ('score_tiers', 'annotate_tiers', "coalesce(dimension, '') || '/' || coalesce(tier, '')", tier_checks),
+    ('score_calibration', 'annotate_calibration', 'min_score_text', calibration_checks),
 ] %}
 
 check_config as (

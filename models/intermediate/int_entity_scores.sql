@@ -49,6 +49,19 @@ score_tiers as (
 
 ),
 
+score_calibration as (
+
+    select
+        model_id,
+        min_score,
+        conversion_probability,
+        horizon_days,
+        fitted_from,
+        fitted_to
+    from {{ ref('stg_config__score_calibration') }}
+
+),
+
 sum_dimensions as (
 
     select
@@ -153,6 +166,29 @@ rank_tiers as (
 
 ),
 
+rank_calibration_bands as (
+
+    -- The calibration band with the largest min_score <= the rounded score.
+    select
+        clamp_and_round.scored_at,
+        clamp_and_round.model_id,
+        clamp_and_round.entity_id,
+        score_calibration.conversion_probability,
+        score_calibration.horizon_days,
+        score_calibration.fitted_from,
+        score_calibration.fitted_to,
+        row_number() over (
+            partition by clamp_and_round.scored_at, clamp_and_round.model_id, clamp_and_round.entity_id
+            order by score_calibration.min_score desc
+        ) as band_rank
+    from clamp_and_round
+    inner join score_calibration
+        on
+            clamp_and_round.model_id = score_calibration.model_id
+            and clamp_and_round.score >= score_calibration.min_score
+
+),
+
 pivot_tiers as (
 
     select
@@ -184,13 +220,23 @@ final as (
         pivot_tiers.tier,
         pivot_tiers.fit_tier,
         pivot_tiers.engagement_tier,
-        coalesce(clamp_and_round.score >= clamp_and_round.qualified_threshold, false) as is_qualified
+        coalesce(clamp_and_round.score >= clamp_and_round.qualified_threshold, false) as is_qualified,
+        cast(rank_calibration_bands.conversion_probability as {{ type_double() }}) as conversion_probability,
+        cast(rank_calibration_bands.horizon_days as {{ type_double() }}) as conversion_horizon_days,
+        rank_calibration_bands.fitted_from as calibrated_from,
+        rank_calibration_bands.fitted_to as calibrated_to
     from clamp_and_round
     left join pivot_tiers
         on
             clamp_and_round.scored_at = pivot_tiers.scored_at
             and clamp_and_round.model_id = pivot_tiers.model_id
             and clamp_and_round.entity_id = pivot_tiers.entity_id
+    left join rank_calibration_bands
+        on
+            clamp_and_round.scored_at = rank_calibration_bands.scored_at
+            and clamp_and_round.model_id = rank_calibration_bands.model_id
+            and clamp_and_round.entity_id = rank_calibration_bands.entity_id
+            and rank_calibration_bands.band_rank = 1
 
 )
 

@@ -23,6 +23,10 @@ entity_scores as (
         fit_tier,
         engagement_tier,
         is_qualified,
+        conversion_probability,
+        conversion_horizon_days,
+        calibrated_from,
+        calibrated_to,
         scored_at
     from {{ ref('int_entity_scores') }}
 
@@ -42,7 +46,11 @@ final as (
         entity_scores.fit_tier,
         entity_scores.engagement_tier,
         entity_scores.is_qualified,
-        entity_scores.scored_at
+        entity_scores.scored_at,
+        entity_scores.conversion_probability,
+        entity_scores.conversion_horizon_days,
+        entity_scores.calibrated_from,
+        entity_scores.calibrated_to
     from entity_scores
     inner join current_score_time
         on entity_scores.scored_at = current_score_time.scored_at
