@@ -1,7 +1,44 @@
--- Rule matches of the applicable entities at each score time: events at or
--- before the score time of contacts applicable then, with their age.
+{{ config(materialized='table') }}
+
+-- Rule matches that can count at each score time, attached to the entity of
+-- an applicable contact, with their age. A match exists from its occurred_at
+-- on, and can stop mattering before the end of time:
+--   event rules: once it is window_days old, or once max_count later matches
+--     of the same contact and rule displace it from the most recent ones;
+--   frequency rules: once it is within_days old;
+--   inactivity and reset rules: once a later match of the same contact and
+--     rule exists (only the latest one is read).
+-- Expanding each match only over the score times where it matters keeps
+-- history and backtests from costing every event times every score time.
+-- Per contact this keeps a superset of what the entity's rule reads (a company
+-- pools several contacts: int_event_rule_hits ranks the pooled hits again).
+
+{%- set micros_per_day = 86400000000 %}
+{%- set end_of_time = 253402300800000000 %}
 
 with
+
+score_times as (
+
+    select
+        scored_at,
+        {{ epoch_microseconds('scored_at') }} as scored_at_us
+    from {{ ref('int_score_times') }}
+
+),
+
+event_rules as (
+
+    select
+        model_id,
+        rule_id,
+        max_count,
+        window_days,
+        within_days
+    from {{ ref('stg_config__scoring_rules') }}
+    where rule_type in ('event', 'frequency', 'inactivity', 'reset')
+
+),
 
 event_matches as (
 
@@ -27,22 +64,117 @@ model_contacts as (
 
 ),
 
+number_matches as (
+
+    -- Oldest first; ties in occurred_at by event_id, as recency ranks them.
+    select
+        event_matches.*,
+        {{ epoch_microseconds('event_matches.occurred_at') }} as occurred_at_us,
+        row_number() over (
+            partition by event_matches.model_id, event_matches.rule_id, event_matches.contact_id
+            order by event_matches.occurred_at, event_matches.event_id
+        ) as match_number
+    from event_matches
+
+),
+
+find_displacing_matches as (
+
+    -- The later match that pushes this one out of what the rule reads: the
+    -- max_count-th later one for event rules, the next one for inactivity
+    -- and reset rules (none for frequency rules or without max_count).
+    select
+        number_matches.model_id,
+        number_matches.rule_id,
+        number_matches.rule_type,
+        number_matches.contact_id,
+        number_matches.event_id,
+        number_matches.occurred_at,
+        number_matches.occurred_at_us,
+        event_rules.window_days,
+        event_rules.within_days,
+        {{ epoch_microseconds('displacing.occurred_at') }} as displaced_at_us
+    from number_matches
+    inner join event_rules
+        on
+            number_matches.model_id = event_rules.model_id
+            and number_matches.rule_id = event_rules.rule_id
+    left join number_matches as displacing
+        on
+            number_matches.model_id = displacing.model_id
+            and number_matches.rule_id = displacing.rule_id
+            and number_matches.contact_id = displacing.contact_id
+            and displacing.match_number = number_matches.match_number + case
+                when number_matches.rule_type in ('inactivity', 'reset') then 1
+                when number_matches.rule_type = 'event' then event_rules.max_count
+            end
+
+),
+
+compute_relevance_ends as (
+
+    -- relevant_until_us: the first score time (in microseconds) at which the
+    -- match no longer matters.
+    select
+        model_id,
+        rule_id,
+        rule_type,
+        contact_id,
+        event_id,
+        occurred_at,
+        occurred_at_us,
+        case
+            when rule_type = 'frequency'
+                then occurred_at_us + within_days * {{ micros_per_day }}
+            when
+                rule_type = 'event'
+                and window_days is not null
+                and (
+                    displaced_at_us is null
+                    or displaced_at_us > occurred_at_us + window_days * {{ micros_per_day }}
+                )
+                then occurred_at_us + window_days * {{ micros_per_day }}
+            when displaced_at_us is not null then displaced_at_us
+            else {{ end_of_time }}
+        end as relevant_until_us
+    from find_displacing_matches
+
+),
+
+expand_over_score_times as (
+
+    select
+        score_times.scored_at,
+        compute_relevance_ends.model_id,
+        compute_relevance_ends.rule_id,
+        compute_relevance_ends.rule_type,
+        compute_relevance_ends.contact_id,
+        compute_relevance_ends.event_id,
+        compute_relevance_ends.occurred_at
+    from compute_relevance_ends
+    inner join score_times
+        on
+            compute_relevance_ends.occurred_at_us <= score_times.scored_at_us
+            and compute_relevance_ends.relevant_until_us > score_times.scored_at_us
+
+),
+
 attach_entities as (
 
     select
-        model_contacts.scored_at,
-        event_matches.model_id,
-        event_matches.rule_id,
-        event_matches.rule_type,
+        expand_over_score_times.scored_at,
+        expand_over_score_times.model_id,
+        expand_over_score_times.rule_id,
+        expand_over_score_times.rule_type,
         model_contacts.entity_id,
-        event_matches.event_id,
-        event_matches.occurred_at
-    from event_matches
+        expand_over_score_times.event_id,
+        expand_over_score_times.occurred_at
+    from expand_over_score_times
     inner join model_contacts
         on
-            event_matches.model_id = model_contacts.model_id
-            and event_matches.contact_id = model_contacts.contact_id
-            and event_matches.occurred_at <= model_contacts.scored_at
+            expand_over_score_times.scored_at = model_contacts.scored_at
+            and expand_over_score_times.model_id = model_contacts.model_id
+            and expand_over_score_times.contact_id = model_contacts.contact_id
 
 ),
 
