@@ -20,10 +20,21 @@ TEST_DB := output/test.duckdb
 TEST_END := 2026-06-30
 TEST_AS_OF := 2026-06-30T18:00:00Z
 
-.PHONY: help setup demo data load build summary test lint ruff dbt-test pytest clean
+# `make backtest`: a larger sample (wins need numbers), tuned weights, the report.
+BACKTEST_CONTACTS ?= 20000
+BACKTEST_SEED ?= 42
+BACKTEST_END := 2026-06-30
+BACKTEST_AS_OF := 2026-07-01T00:00:00Z
+BACKTEST_DIR := output/backtest
+BACKTEST_DB := $(BACKTEST_DIR)/leadscore.duckdb
+# Leads sales can work per cutoff period (30 days) in the sample: the capacity threshold.
+BACKTEST_CAPACITY ?= 200
+
+.PHONY: help setup demo backtest data load build summary test lint ruff dbt-test pytest clean
 
 help:
 	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary"
+	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
 	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests) and pytest"
 	@echo "make clean  remove .venv, output/ and target/"
 
@@ -42,6 +53,19 @@ demo: $(STAMP)
 	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --quiet && \
 	$(BIN)/python scripts/summary.py --database $(DEMO_DB) && \
 	echo "demo finished in $$(( $$(date +%s) - start )) s; scores are in $(DEMO_DB) (schema main)"
+
+backtest: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/python scripts/generate_data.py --output $(BACKTEST_DIR)/data --contacts $(BACKTEST_CONTACTS) \
+		--seed $(BACKTEST_SEED) --end $(BACKTEST_END) --format parquet && \
+	$(BIN)/python scripts/load_raw.py --input $(BACKTEST_DIR)/data --database $(BACKTEST_DB) && \
+	LEADSCORE_DUCKDB_PATH=$(BACKTEST_DB) $(BIN)/dbt build --quiet --vars '{as_of: "$(BACKTEST_AS_OF)"}' && \
+	$(BIN)/python scripts/tune_weights.py --database $(BACKTEST_DB) \
+		--output $(BACKTEST_DIR)/scoring_rules_proposed.csv && \
+	$(BIN)/python scripts/backtest.py --database $(BACKTEST_DB) --output-dir $(BACKTEST_DIR) \
+		--rules proposed=$(BACKTEST_DIR)/scoring_rules_proposed.csv --capacity $(BACKTEST_CAPACITY) \
+		--write-calibration $(BACKTEST_DIR)/score_calibration.csv && \
+	echo "backtest finished in $$(( $$(date +%s) - start )) s; open $(CURDIR)/$(BACKTEST_DIR)/report.html"
 
 test: lint ruff dbt-test pytest
 	@echo "all checks passed"

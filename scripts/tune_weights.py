@@ -107,10 +107,10 @@ def tune_model(
     train_rows = np.isin(data.cutoff_at, split.train)
     train = data.subset(train_rows)
     test = data.subset(np.isin(data.cutoff_at, split.holdout))
-    if not train.has_converted.any():
+    if not train.has_converted.any() or train.has_converted.all():
         raise ValueError(
-            f"model {model.model_id}: no conversion at the training cutoffs; "
-            "nothing to learn from (widen the backtest range)"
+            "the training cutoffs need both converted and unconverted leads to learn from "
+            f"({int(train.has_converted.sum())} of {train.size} converted); widen the backtest"
         )
     features = feature_matrix(train, rule_ids)
     labels = train.has_converted
@@ -142,6 +142,9 @@ def tune_model(
         ).score
 
     current_flagged = float(np.mean(train.score >= model.qualified_threshold))
+    scale = wt.base_scale(
+        features @ coefficients, model.qualified_threshold, current_flagged, model.max_score
+    )
     choice = wt.points_from_coefficients(
         coefficients,
         caps,
@@ -150,6 +153,7 @@ def tune_model(
         labels,
         model.qualified_threshold,
         current_flagged,
+        scale,
     )
     proposed = points_map(choice.points)
     proposed_test = score_with(choice.points, test)
@@ -400,8 +404,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             tuning = tune_model(model_data, built, float(horizon), args.holdout_cutoffs)
         except ValueError as error:
-            print(f"tune_weights: {error}", file=sys.stderr)
-            return 2
+            print(f"tune_weights: {model_id}: {error}; its points stay as they are")
+            report["models"][model_id] = {"skipped": str(error)}
+            continue
         proposed.update({(model_id, r): p for r, p in tuning.proposed.items()})
         moved = movers(current[model_id], tuning.proposed, bd.rule_groups_of(built, model_id))
         all_movers.extend(moved)
@@ -412,7 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["models"][model_id] = tuning.report
         holdout_starts.append(tuning.report["split"]["holdout"][0])
         print_model(tuning, moved)
-    report["holdout_from"] = max(holdout_starts)[:19] if holdout_starts else None
+    if not holdout_starts:
+        print("tune_weights: no model could be tuned", file=sys.stderr)
+        return 2
+    report["holdout_from"] = max(holdout_starts)[:19]
     write_proposed(args.seed_file, args.output, proposed)
     args.output.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     movers_path = args.output.with_name(args.output.stem + ".movers.csv")

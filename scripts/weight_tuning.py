@@ -9,11 +9,14 @@ Pure numpy, no I/O:
   features, intercept not penalised).
 - `choose_penalty`: the penalty with the best AUC on the last training cutoffs (again out
   of time).
-- `points_from_coefficients`: coefficients (log-odds per unit of hit_weight) to integer
-  points per rule, by a common scale chosen so that the resulting score, with the model's
-  group caps, clamp and rounding applied, ranks the training leads best (ties: the scale
-  that keeps the share of qualified leads closest to the current rules'). A rule's points
-  never exceed its group cap, nor max_score in size.
+- `base_scale` and `points_from_coefficients`: coefficients (log-odds per unit of
+  hit_weight) to integer points per rule, by a common scale (points per unit of log-odds).
+  The scales tried surround the one that would flag as many training leads as the current
+  rules; the chosen one makes the score, with the model's group caps, clamp and rounding
+  applied, rank the training leads best among the scales that keep the share of leads at
+  or above the qualified threshold within a factor of 2 of the current rules' (sales
+  volume stays comparable). A rule's points never exceed its group cap, nor max_score in
+  size.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import backtest_metrics as bm
 import numpy as np
 
 PENALTIES = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
-POINT_SCALES = (5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100)
+SCALE_STEPS = tuple(float(1.25**k) for k in range(-10, 11))
 
 
 @dataclass
@@ -166,6 +169,22 @@ class ScaleChoice:
     candidates: list[dict]
 
 
+def base_scale(
+    linear_predictor: np.ndarray, threshold: float, flagged_share: float, max_score: float
+) -> float:
+    """Points per unit of log-odds that put the (1 - flagged_share) quantile of the linear
+    predictor (without intercept) at the threshold: the proposed rules would flag about as
+    many leads as the current ones, before caps and clamping."""
+    positive = linear_predictor[linear_predictor > 0]
+    if not len(positive):
+        return 1.0
+    share = flagged_share if 0 < flagged_share < 1 else 0.01
+    level = float(np.quantile(linear_predictor, 1 - share))
+    if level <= 0:
+        level = float(np.max(positive))
+    return (threshold if threshold > 0 else max_score) / level
+
+
 def points_from_coefficients(
     coefficients: np.ndarray,
     caps: np.ndarray,
@@ -174,35 +193,39 @@ def points_from_coefficients(
     labels: np.ndarray,
     threshold: float,
     current_flagged_share: float,
-    scales: Sequence[int] = POINT_SCALES,
+    scale: float,
+    steps: Sequence[float] = SCALE_STEPS,
     tie: float = 0.002,
 ) -> ScaleChoice:
-    """Integer points per rule: round(coefficient * s), s putting the largest |points| at
-    one of `scales`, clipped to [-max_score, cap of the rule's group]. `score_with(points)`
-    returns the scores of the training observations under those points."""
-    largest = float(np.max(np.abs(coefficients))) if len(coefficients) else 0.0
+    """Integer points per rule: round(coefficient * scale * step) for each step, clipped to
+    [-max_score, cap of the rule's group]. `score_with(points)` returns the scores of the
+    training observations under those points. Among the steps whose flagged share at the
+    threshold is within a factor of 2 of the current share, the best training AUC wins
+    (near ties: the closest share, then the smallest points); without such a step, the
+    closest share."""
     candidates = []
-    for target in scales:
-        if largest == 0:
-            points = np.zeros(len(coefficients))
-        else:
-            points = np.round(coefficients * (target / largest))
+    for step in steps:
+        points = np.round(coefficients * scale * step)
         points = np.clip(points, -max_score, np.minimum(caps, max_score)) + 0.0  # no -0
         scores = score_with(points)
         candidates.append(
             {
-                "largest_points": target,
+                "scale": scale * step,
+                "largest_points": int(np.max(np.abs(points))) if len(points) else 0,
                 "points": points,
                 "train_auc": bm.roc_auc(scores, labels),
                 "flagged_share": float(np.mean(scores >= threshold)) if len(scores) else 0.0,
             }
         )
-    best = max((c["train_auc"] or 0.0) for c in candidates)
-    close = [c for c in candidates if (c["train_auc"] or 0.0) >= best - tie]
-    chosen = min(
-        close,
-        key=lambda c: (abs(c["flagged_share"] - current_flagged_share), c["largest_points"]),
-    )
+
+    def share_gap(c: dict) -> float:
+        return abs(np.log((c["flagged_share"] + 1e-6) / (current_flagged_share + 1e-6)))
+
+    comparable = [c for c in candidates if share_gap(c) <= np.log(2)]
+    pool = comparable or [min(candidates, key=share_gap)]
+    best = max((c["train_auc"] or 0.0) for c in pool)
+    close = [c for c in pool if (c["train_auc"] or 0.0) >= best - tie]
+    chosen = min(close, key=lambda c: (share_gap(c), c["largest_points"]))
     return ScaleChoice(
         points=chosen["points"],
         largest_points=chosen["largest_points"],

@@ -98,21 +98,33 @@ def test_points_respect_caps_and_the_chosen_scale_ranks_best() -> None:
     def score_with(points: np.ndarray) -> np.ndarray:
         return np.clip(x @ points, 0, 100)
 
+    scale = wt.base_scale(x @ coefficients, threshold=20, flagged_share=0.3, max_score=100)
     choice = wt.points_from_coefficients(
-        coefficients, caps, 100, score_with, labels, threshold=20, current_flagged_share=0.3
+        coefficients, caps, 100, score_with, labels, 20, current_flagged_share=0.3, scale=scale
     )
     assert np.all(choice.points == np.round(choice.points))
     assert choice.points[0] <= 10  # capped at its group's max_points
     assert choice.points[3] == 0
     assert not np.signbit(choice.points[3])  # no "-0" in the seed
-    best = max(c["train_auc"] for c in choice.candidates)
-    assert choice.train_auc >= best - 0.002
+    comparable = [c for c in choice.candidates if 0.15 <= c["flagged_share"] <= 0.6]
+    assert comparable, "no scale keeps the volume comparable: the check would be vacuous"
+    assert 0.15 <= choice.flagged_share <= 0.6  # volume within a factor of 2 of 0.3
+    assert choice.train_auc >= max(c["train_auc"] for c in comparable) - 0.002
+
+
+def test_base_scale_puts_the_current_share_of_leads_at_the_threshold() -> None:
+    linear = np.linspace(-1, 3, 401)  # 10% of leads have a predictor >= 2.6
+    scale = wt.base_scale(linear, threshold=80, flagged_share=0.1, max_score=100)
+    assert scale == pytest.approx(80 / np.quantile(linear, 0.9))
+    assert np.mean(linear * scale >= 80 - 1e-9) == pytest.approx(0.1, abs=0.01)
+    assert wt.base_scale(-linear - 5, 80, 0.1, 100) == 1.0  # nothing positive to scale
 
 
 def test_points_of_all_zero_coefficients_are_zero() -> None:
     choice = wt.points_from_coefficients(
-        np.zeros(3), np.full(3, 10.0), 100, lambda p: np.zeros(5), np.array([0, 1, 0, 0, 1]), 50, 0
-    )
+        np.zeros(3), np.full(3, 10.0), 100, lambda p: np.zeros(5), np.array([0, 1, 0, 0, 1]), 50,
+        current_flagged_share=0, scale=1.0,
+    )  # fmt: skip
     assert choice.points.tolist() == [0, 0, 0]
 
 
