@@ -30,7 +30,7 @@ BACKTEST_DB := $(BACKTEST_DIR)/leadscore.duckdb
 # Leads sales can work per cutoff period (30 days) in the sample: the capacity threshold.
 BACKTEST_CAPACITY ?= 200
 
-.PHONY: help setup demo backtest data load build summary test lint ruff dbt-test pytest clean
+.PHONY: help setup demo backtest browser data load build summary test lint ruff dbt-test pytest clean
 
 help:
 	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary"
@@ -83,7 +83,16 @@ dbt-test: $(STAMP)
 	$(BIN)/python scripts/load_raw.py --input $(TEST_DATA) --database $(TEST_DB)
 	LEADSCORE_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt build --vars '{as_of: "$(TEST_AS_OF)"}'
 
-pytest: $(STAMP)
+# Headless Chromium (Debian's package) for the report's browser check; the check is
+# skipped, saying so, where it cannot be installed.
+browser:
+	@mkdir -p output
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (Debian) for the report's browser check"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+			>output/apt-chromium.log 2>&1 || echo "could not install chromium: see output/apt-chromium.log"; }
+
+pytest: $(STAMP) browser
 	$(BIN)/pytest tests/python
 
 clean:

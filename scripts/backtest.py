@@ -491,6 +491,11 @@ def summary_lines(report: Mapping[str, Any]) -> list[str]:
                 "per cutoff"
             )
         cap = m["recommendations"].get("for_capacity")
+        if report["options"]["capacity"] and not cap:
+            lines.append(
+                f"  capacity {report['options']['capacity']:g} per cutoff: no threshold flags so "
+                "few (more leads than that share the top score)"
+            )
         if cap:
             lines.append(
                 f"  capacity {report['options']['capacity']:g} per cutoff -> threshold "

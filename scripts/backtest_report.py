@@ -33,6 +33,7 @@ th { background: #f2f2f2; }
 .kpi span { color: #555; font-size: 12px; }
 .warn { color: #8a4b00; background: #fff4e0; padding: 6px 10px; border-radius: 4px; }
 .up { color: #006b3c; } .down { color: #a32020; }
+table.weights td:last-child, table.weights th:last-child { text-align: left; }
 """
 
 
@@ -48,13 +49,16 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], raw: bool = False) -> str:
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], raw: bool = False, css: str = ""
+) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{cell if raw else _e(cell)}</td>" for cell in row) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    css_class = f' class="{_e(css)}"' if css else ""
+    return f"<table{css_class}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _card(svg: str) -> str:
@@ -259,6 +263,9 @@ def recommendation_rows(m: Mapping[str, Any], capacity: float | None) -> list[li
     rows = []
     for key, label in labels.items():
         rec = m["recommendations"].get(key)
+        if label and not rec and key == "for_capacity":
+            rows.append([label, "none", "", "", "", "more leads than that share the top score"])
+            continue
         if not label or not rec:
             continue
         rows.append(
@@ -304,7 +311,7 @@ def weights_section(weights: Sequence[Mapping[str, Any]], versions: Sequence[str
         cells.append(_e(w["description"]))
         rows.append(cells)
     header = ["rule", "group", *versions, f"{versions[-1]} - {versions[0]}", "description"]
-    return "<h3>Points per rule</h3>" + _table(header, rows, raw=True)
+    return "<h3>Points per rule</h3>" + _table(header, rows, raw=True, css="weights")
 
 
 def model_section(

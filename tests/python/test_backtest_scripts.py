@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -284,3 +285,56 @@ def test_scripts_take_foreign_data_and_escape_hostile_names(tmp_path: Path) -> N
             ).fetchall()[0][0]
             > 0
         )
+
+
+# --------------------------------------------------------------------------- browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make browser)")
+def test_report_renders_every_chart_in_headless_chromium(
+    backtest_run: Path, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    page = (backtest_run / "report.html").resolve().as_uri()
+    profile = ["--user-data-dir=" + str(tmp_path / "profile")]
+    dom = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, *profile, "--dump-dom", page],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    report = json.loads((backtest_run / "metrics.json").read_text())
+    charts = (6 + 4 + len(report["versions"])) * len(report["models"])
+    assert dom.count("<svg") == charts
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, *profile, f"--screenshot={shot}", "--window-size=1240,2200",
+         page],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1240, 2200)
+    colours = image.getcolors(maxcolors=1 << 20) or []
+    counts = {rgb: n for n, rgb in colours}
+
+    def near(target: tuple[int, int, int]) -> int:
+        return sum(
+            n
+            for rgb, n in counts.items()
+            if all(abs(a - b) <= 12 for a, b in zip(rgb, target, strict=True))
+        )
+
+    # The first model's six charts draw lines and bars in the palette's blue and orange.
+    assert near((0x00, 0x72, 0xB2)) > 5000
+    assert near((0xE6, 0x9F, 0x00)) > 2000
