@@ -185,30 +185,17 @@ def distribution_chart(metrics: Mapping[str, Any], title: str) -> str:
 
 
 def per_cutoff_chart(metrics: Mapping[str, Mapping[str, Any]], title: str) -> str:
-    series = []
-    for name, m in metrics.items():
-        rows = m["per_cutoff"]
-        series.append(
-            charts.Series(
-                name,
-                list(range(len(rows))),
-                [row["auc"] for row in rows],
-                markers=True,
-            )
-        )
+    """ROC AUC at each cutoff (bars per rule set), labelled by the cutoff's month."""
     first = next(iter(metrics.values()))["per_cutoff"] if metrics else []
-    x_label = "cutoff"
-    if first:
-        x_label = (
-            f"cutoff (0 = {first[0]['cutoff'][:10]}, {len(first) - 1} = {first[-1]['cutoff'][:10]})"
-        )
-    return charts.line_chart(
+    labels = [row["cutoff"][2:10] if row["cutoff"] else "" for row in first]
+    series = [(name, [row["auc"] for row in m["per_cutoff"]]) for name, m in metrics.items()]
+    return charts.bar_chart(
+        labels,
         series,
         title=title,
-        x_label=x_label,
         y_label="ROC AUC",
+        x_label="cutoff (YY-MM-DD)",
         y_range=(0, 1),
-        x_format="{:.0f}",
     )
 
 
