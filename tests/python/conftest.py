@@ -18,7 +18,15 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PROJECT_ITEMS = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt"]
+PROJECT_ITEMS = [
+    "dbt_project.yml",
+    "profiles.yml",
+    ".dbtignore",
+    "models",
+    "macros",
+    "seeds",
+    "tests/dbt",
+]
 CONFIG_SEEDS = ["scoring_models", "scoring_groups", "scoring_rules", "score_tiers"]
 E2E_AS_OF = datetime(2026, 6, 30, 18, 0, 0)
 E2E_END = "2026-06-30"
