@@ -168,11 +168,13 @@ def test_as_of_is_parsed_and_converted_to_utc(workspace, as_of: str, literal: st
     run = run_dbt(
         project,
         database,
-        ["compile", "--select", "int_entity_scores", "--vars", f"as_of: '{as_of}'"],
+        ["compile", "--select", "int_score_times", "--vars", f"as_of: '{as_of}'"],
     )
     assert run.success, run.text()
-    compiled = next((project / "target" / "compiled").rglob("int_entity_scores.sql")).read_text()
-    assert f"cast('{literal}' as timestamp)" in compiled
+    compiled = next((project / "target" / "compiled").rglob("int_score_times.sql")).read_text()
+    # T is the current score time: its literal comes first in the row marked is_current.
+    current_row = next(part for part in compiled.split("union all") if "true as is_current" in part)
+    assert f"cast('{literal}' as timestamp)" in current_row
 
 
 def test_invalid_as_of_is_a_clear_error(workspace) -> None:
@@ -180,7 +182,7 @@ def test_invalid_as_of_is_a_clear_error(workspace) -> None:
     run = run_dbt(
         project,
         database,
-        ["compile", "--select", "int_entity_scores", "--vars", "as_of: 'last tuesday'"],
+        ["compile", "--select", "int_score_times", "--vars", "as_of: 'last tuesday'"],
     )
     assert not run.success
     assert "var 'as_of' = 'last tuesday' is not an ISO-8601 timestamp" in run.text()
