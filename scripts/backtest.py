@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
 import sys
 import time
@@ -44,9 +43,10 @@ from typing import Any
 
 import backtest_data as bd
 import backtest_metrics as bm
+import backtest_report
 import numpy as np
+from backtest_report import num, pct
 
-DEFAULT_DATABASE = Path(os.environ.get("LEADSCORE_DUCKDB_PATH", "output/leadscore.duckdb"))
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"
 BAND_WIDTH = 10.0
@@ -305,14 +305,6 @@ def comparison_start(versions: Sequence[bd.RuleSet], explicit: datetime | None) 
 # --------------------------------------------------------------------------- report
 
 
-def horizon_days(con: Any, schema: str) -> float | None:
-    row = con.execute(
-        f"select max(date_diff('second', cutoff_at, outcome_ends_at)) / 86400.0 "
-        f"from {schema}.backtest_observations"
-    ).fetchall()
-    return float(row[0][0]) if row and row[0][0] is not None else None
-
-
 def version_scores(
     data: bd.ModelBacktest, rule_set: bd.RuleSet, built: Mapping[tuple[str, str], bd.Rule]
 ) -> np.ndarray:
@@ -452,14 +444,6 @@ def write_calibration(report: Mapping[str, Any], path: Path) -> int:
     return rows
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def _num(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
 def summary_lines(report: Mapping[str, Any]) -> list[str]:
     lines = [
         f"backtest of {report['database']}: horizon {report['horizon_days']:g} days"
@@ -475,19 +459,19 @@ def summary_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"{model_id} ({entry['scope']}): {m['observations']} leads x cutoffs "
             f"({m['entities']} distinct, {m['cutoffs']} cutoffs), {m['conversions']} "
-            f"conversions ({_pct(m['conversion_rate'], 2)})"
+            f"conversions ({pct(m['conversion_rate'], 2)})"
         )
         lines.append(
-            f"  AUC {_num(m['auc'])} [{_num(ci[0])}, {_num(ci[1])}]  KS {_num(m['ks']['ks'])}"
-            f"  top-decile lift {_num(top.get('lift'), 2)}"
-            f"  at threshold {thr['threshold']:g}: precision {_pct(thr['precision'])}"
-            f" recall {_pct(thr['recall'])} flagged {_pct(thr['flagged_share'])}"
+            f"  AUC {num(m['auc'])} [{num(ci[0])}, {num(ci[1])}]  KS {num(m['ks']['ks'])}"
+            f"  top-decile lift {num(top.get('lift'), 2)}"
+            f"  at threshold {thr['threshold']:g}: precision {pct(thr['precision'])}"
+            f" recall {pct(thr['recall'])} flagged {pct(thr['flagged_share'])}"
         )
         if rec:
             lines.append(
                 f"  recommended threshold {rec['threshold']:g} for precision >= "
-                f"{_pct(m['target_precision'])}: precision {_pct(rec['precision'])}, "
-                f"recall {_pct(rec['recall'])}, {_num(rec.get('flagged_per_group'), 1)} leads "
+                f"{pct(m['target_precision'])}: precision {pct(rec['precision'])}, "
+                f"recall {pct(rec['recall'])}, {num(rec.get('flagged_per_group'), 1)} leads "
                 "per cutoff"
             )
         cap = m["recommendations"].get("for_capacity")
@@ -499,25 +483,25 @@ def summary_lines(report: Mapping[str, Any]) -> list[str]:
         if cap:
             lines.append(
                 f"  capacity {report['options']['capacity']:g} per cutoff -> threshold "
-                f"{cap['threshold']:g}: precision {_pct(cap['precision'])}, recall "
-                f"{_pct(cap['recall'])}"
+                f"{cap['threshold']:g}: precision {pct(cap['precision'])}, recall "
+                f"{pct(cap['recall'])}"
             )
         calibration = entry["calibration"]
         if calibration.get("bands"):
             oot = calibration.get("out_of_time") or {}
             lines.append(
                 f"  calibration: {len(calibration['bands'])} bands, Brier "
-                f"{_num(calibration.get('brier_in_sample'), 4)} (base rate "
-                f"{_num(calibration.get('brier_base_rate'), 4)}); out of time "
-                f"{_num(oot.get('brier'), 4)} (base rate {_num(oot.get('brier_base_rate'), 4)})"
+                f"{num(calibration.get('brier_in_sample'), 4)} (base rate "
+                f"{num(calibration.get('brier_base_rate'), 4)}); out of time "
+                f"{num(oot.get('brier'), 4)} (base rate {num(oot.get('brier_base_rate'), 4)})"
             )
         for name, v in (entry.get("versions") or {}).items():
             vci = v["auc_ci"] or (None, None)
             vthr = v["at_threshold"]
             lines.append(
-                f"  [{name}] AUC {_num(v['auc'])} [{_num(vci[0])}, {_num(vci[1])}] "
-                f"precision {_pct(vthr['precision'])} recall {_pct(vthr['recall'])} "
-                f"flagged {_pct(vthr['flagged_share'])} ({v['observations']} obs)"
+                f"  [{name}] AUC {num(v['auc'])} [{num(vci[0])}, {num(vci[1])}] "
+                f"precision {pct(vthr['precision'])} recall {pct(vthr['recall'])} "
+                f"flagged {pct(vthr['flagged_share'])} ({v['observations']} obs)"
             )
         lines.extend(f"  warning: {w}" for w in entry["warnings"])
     if report.get("compare_from"):
@@ -541,7 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Backtest lead scores against won deals (run dbt build first).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    parser.add_argument("--database", type=Path, default=bd.DEFAULT_DATABASE)
     parser.add_argument("--schema", default="main", help="schema of the dbt marts")
     parser.add_argument(
         "--rules",
@@ -584,20 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import backtest_report
 
     options = Options(args.target_precision, args.capacity, args.bootstrap, args.seed)
     try:
         with bd.connect(args.database) as con:
-            models = bd.read_models(con, args.schema)
-            if args.model:
-                unknown = sorted(set(args.model) - set(models))
-                if unknown:
-                    raise bd.BacktestDataError(
-                        f"--model {', '.join(unknown)}: not a model of the warehouse "
-                        f"({', '.join(sorted(models))})"
-                    )
-                models = {k: v for k, v in models.items() if k in args.model}
+            models = bd.select_models(bd.read_models(con, args.schema), args.model)
             built = bd.read_built_rules(con, args.schema)
             paths = (
                 parse_rules_args(args.rules)
@@ -610,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"versions: {', '.join(v.name for v in versions)})"
             )
             data = bd.read_backtest(con, models, args.schema, args.cutoffs_from, args.cutoffs_to)
-            horizon = horizon_days(con, args.schema)
+            horizon = bd.horizon_days(con, args.schema)
     except bd.BacktestDataError as error:
         print(f"backtest: {error}", file=sys.stderr)
         return 2

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +57,7 @@ NUMERIC_DEFINITION_COLUMNS = frozenset(
 )
 CASE_INSENSITIVE_COLUMNS = frozenset({"rule_type", "event_type", "operator", "decay", "field"})
 CURRENT = "current"
+DEFAULT_DATABASE = Path(os.environ.get("LEADSCORE_DUCKDB_PATH", "output/leadscore.duckdb"))
 
 
 class BacktestDataError(Exception):
@@ -217,6 +219,30 @@ def read_models(con: duckdb.DuckDBPyConnection, schema: str = "main") -> dict[st
                 (float(row["min_score"]), row["tier"])
             )
     return models
+
+
+def select_models(
+    models: Mapping[str, ModelConfig], wanted: Sequence[str] | None
+) -> dict[str, ModelConfig]:
+    """The models named by --model (all when none), or an error naming the unknown ones."""
+    if not wanted:
+        return dict(models)
+    unknown = sorted(set(wanted) - set(models))
+    if unknown:
+        raise BacktestDataError(
+            f"--model {', '.join(unknown)}: not a model of the warehouse "
+            f"({', '.join(sorted(models))})"
+        )
+    return {k: v for k, v in models.items() if k in wanted}
+
+
+def horizon_days(con: duckdb.DuckDBPyConnection, schema: str = "main") -> float | None:
+    """The backtest horizon in days (None when there are no observations)."""
+    row = con.execute(
+        f"select max(date_diff('second', cutoff_at, outcome_ends_at)) / 86400.0 "
+        f"from {schema}.backtest_observations"
+    ).fetchall()
+    return float(row[0][0]) if row and row[0][0] is not None else None
 
 
 def read_built_rules(

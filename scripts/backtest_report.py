@@ -41,11 +41,12 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
+def pct(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage ("n/a" when undefined); shared with the scripts' summaries."""
     return "n/a" if value is None else f"{100 * value:.{digits}f}%"
 
 
-def _num(value: float | None, digits: int = 3) -> str:
+def num(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
@@ -75,7 +76,7 @@ def _kpi(value: str, label: str) -> str:
 def roc_chart(metrics: Mapping[str, Mapping[str, Any]], title: str) -> str:
     series = [
         charts.Series(
-            f"{name} (AUC {_num(m['auc'])})",
+            f"{name} (AUC {num(m['auc'])})",
             [x if x is not None else 0.0 for x in m["roc"]["fpr"]],
             m["roc"]["tpr"],
         )
@@ -214,12 +215,12 @@ def metrics_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
                 name,
                 f"{m['observations']:,}",
                 f"{m['conversions']:,}",
-                f"{_num(m['auc'])} [{_num(ci[0])}, {_num(ci[1])}]",
-                _num(m["ks"]["ks"]),
-                _num(top.get("lift"), 2),
-                _pct(thr["precision"]),
-                _pct(thr["recall"]),
-                _pct(thr["flagged_share"]),
+                f"{num(m['auc'])} [{num(ci[0])}, {num(ci[1])}]",
+                num(m["ks"]["ks"]),
+                num(top.get("lift"), 2),
+                pct(thr["precision"]),
+                pct(thr["recall"]),
+                pct(thr["flagged_share"]),
                 f"{rec['threshold']:g}" if rec else "n/a",
             ]
         )
@@ -242,7 +243,7 @@ METRIC_HEADER = [
 
 def recommendation_rows(m: Mapping[str, Any], capacity: float | None) -> list[list[str]]:
     labels = {
-        "for_precision": f"precision at least {_pct(m['target_precision'])}",
+        "for_precision": f"precision at least {pct(m['target_precision'])}",
         "for_capacity": f"at most {capacity:g} leads per cutoff" if capacity else None,
         "best_f1": "best F1 (balance of precision and recall)",
         "max_ks": "largest KS separation",
@@ -259,10 +260,10 @@ def recommendation_rows(m: Mapping[str, Any], capacity: float | None) -> list[li
             [
                 label,
                 f"{rec['threshold']:g}",
-                _pct(rec["precision"]),
-                _pct(rec["recall"]),
-                _pct(rec["flagged_share"]),
-                _num(rec.get("flagged_per_group"), 1),
+                pct(rec["precision"]),
+                pct(rec["recall"]),
+                pct(rec["flagged_share"]),
+                num(rec.get("flagged_per_group"), 1),
             ]
         )
     return rows
@@ -275,9 +276,9 @@ def gains_rows(m: Mapping[str, Any]) -> list[list[str]]:
             f"{g['min_score']:g}-{g['max_score']:g}" if g["min_score"] is not None else "",
             f"{g['leads']:.0f}",
             f"{g['conversions']:.1f}",
-            _pct(g["conversion_rate"], 2),
-            _num(g["lift"], 2),
-            _pct(g["cumulative_conversions_share"]),
+            pct(g["conversion_rate"], 2),
+            num(g["lift"], 2),
+            pct(g["cumulative_conversions_share"]),
         ]
         for g in m["gains"]
     ]
@@ -318,11 +319,11 @@ def model_section(
     parts.append(
         '<div class="kpis">'
         + _kpi(f"{m['observations']:,}", f"observations ({m['entities']:,} leads)")
-        + _kpi(f"{m['conversions']:,}", f"conversions ({_pct(m['conversion_rate'], 2)})")
-        + _kpi(_num(m["auc"]), f"ROC AUC (95% CI {_num(ci[0])}-{_num(ci[1])})")
-        + _kpi(_num(m["ks"]["ks"]), "KS statistic")
-        + _kpi(_pct(thr["precision"]), f"precision at {thr['threshold']:g}")
-        + _kpi(_pct(thr["recall"]), f"recall at {thr['threshold']:g}")
+        + _kpi(f"{m['conversions']:,}", f"conversions ({pct(m['conversion_rate'], 2)})")
+        + _kpi(num(m["auc"]), f"ROC AUC (95% CI {num(ci[0])}-{num(ci[1])})")
+        + _kpi(num(m["ks"]["ks"]), "KS statistic")
+        + _kpi(pct(thr["precision"]), f"precision at {thr['threshold']:g}")
+        + _kpi(pct(thr["recall"]), f"recall at {thr['threshold']:g}")
         + "</div>"
     )
     current = {"current": m}
@@ -353,11 +354,11 @@ def model_section(
         oot = calibration.get("out_of_time") or {}
         parts.append("<h3>Calibration</h3>")
         parts.append(
-            f'<p class="note">Brier score {_num(calibration.get("brier_in_sample"), 4)} '
-            f"(predicting the base rate: {_num(calibration.get('brier_base_rate'), 4)}); "
+            f'<p class="note">Brier score {num(calibration.get("brier_in_sample"), 4)} '
+            f"(predicting the base rate: {num(calibration.get('brier_base_rate'), 4)}); "
             f"fitted on cutoffs before {_e(oot.get('fitted_before'))} and scored on the later "
-            f"ones: {_num(oot.get('brier'), 4)} (base rate "
-            f"{_num(oot.get('brier_base_rate'), 4)}).</p>"
+            f"ones: {num(oot.get('brier'), 4)} (base rate "
+            f"{num(oot.get('brier_base_rate'), 4)}).</p>"
         )
         parts.append(
             _table(
@@ -365,7 +366,7 @@ def model_section(
                 [
                     [
                         f"{b['min_score']:g}",
-                        _pct(b["conversion_probability"], 2),
+                        pct(b["conversion_probability"], 2),
                         f"{b['observations']:,}",
                         f"{b['conversions']:,}",
                     ]

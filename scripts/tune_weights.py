@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,8 +32,8 @@ import backtest_data as bd
 import backtest_metrics as bm
 import numpy as np
 import weight_tuning as wt
+from backtest_report import num, pct
 
-DEFAULT_DATABASE = Path(os.environ.get("LEADSCORE_DUCKDB_PATH", "output/leadscore.duckdb"))
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MOVERS_SHOWN = 10
 
@@ -275,14 +274,6 @@ def check_seed_matches(seed: Path, built: Mapping[tuple[str, str], bd.Rule]) -> 
         )
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
-def _num(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
 def print_model(tuning: ModelTuning, moved: Sequence[Mapping[str, Any]]) -> None:
     r = tuning.report
     split = r["split"]
@@ -315,25 +306,25 @@ def print_model(tuning: ModelTuning, moved: Sequence[Mapping[str, Any]]) -> None
         extra = ["", ""]
         if key == "auc":
             extra = [
-                f" [{_num(m['auc_ci'][0])}, {_num(m['auc_ci'][1])}]" if m["auc_ci"] else ""
+                f" [{num(m['auc_ci'][0])}, {num(m['auc_ci'][1])}]" if m["auc_ci"] else ""
                 for m in (holdout["current"], holdout["proposed"])
             ]
-        print(f"{label:<22} {_num(cur) + extra[0]:>24} {_num(new) + extra[1]:>22}")
+        print(f"{label:<22} {num(cur) + extra[0]:>24} {num(new) + extra[1]:>22}")
     diff = holdout["auc_difference"]
     print(
-        f"AUC proposed - current: {_num(diff['difference'])} "
-        f"[{_num(diff['low'])}, {_num(diff['high'])}] (paired bootstrap over leads)"
+        f"AUC proposed - current: {num(diff['difference'])} "
+        f"[{num(diff['low'])}, {num(diff['high'])}] (paired bootstrap over leads)"
     )
     for key in ("precision", "recall", "flagged_share"):
         print(
-            f"{key + ' at threshold':<22} {_pct(holdout['current']['at_threshold'][key]):>24} "
-            f"{_pct(holdout['proposed']['at_threshold'][key]):>22}"
+            f"{key + ' at threshold':<22} {pct(holdout['current']['at_threshold'][key]):>24} "
+            f"{pct(holdout['proposed']['at_threshold'][key]):>22}"
         )
     equal = holdout["proposed_at_equal_volume"]
     print(
         f"proposed at threshold {equal['threshold']:g} (as many leads flagged in training as "
-        f"now): precision {_pct(equal['precision'])}, recall {_pct(equal['recall'])}, "
-        f"flagged {_pct(equal['flagged_share'])}"
+        f"now): precision {pct(equal['precision'])}, recall {pct(equal['recall'])}, "
+        f"flagged {pct(equal['flagged_share'])}"
     )
     ins = [m for m in moved if m["move"] == "in"]
     outs = [m for m in moved if m["move"] == "out"]
@@ -351,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Learn rule points from won deals (run dbt build first).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    parser.add_argument("--database", type=Path, default=bd.DEFAULT_DATABASE)
     parser.add_argument("--schema", default="main")
     parser.add_argument("--model", action="append", help="only these models (default: all)")
     parser.add_argument(
@@ -374,21 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with bd.connect(args.database) as con:
-            models = bd.read_models(con, args.schema)
-            if args.model:
-                unknown = sorted(set(args.model) - set(models))
-                if unknown:
-                    raise bd.BacktestDataError(f"--model {', '.join(unknown)}: not a model")
-                models = {k: v for k, v in models.items() if k in args.model}
+            models = bd.select_models(bd.read_models(con, args.schema), args.model)
             built = bd.read_built_rules(con, args.schema)
             check_seed_matches(args.seed_file, built)
             log(f"reading the backtest of {args.database}")
             data = bd.read_backtest(con, models, args.schema)
             current = bd.read_current(con, models, args.schema)
-            horizon = con.execute(
-                f"select max(date_diff('second', cutoff_at, outcome_ends_at)) / 86400.0 "
-                f"from {args.schema}.backtest_observations"
-            ).fetchall()[0][0]
+            horizon = bd.horizon_days(con, args.schema)
     except bd.BacktestDataError as error:
         print(f"tune_weights: {error}", file=sys.stderr)
         return 2

@@ -194,3 +194,13 @@ def test_calibration_report_scores_out_of_time() -> None:
     assert oot["fitted_before"] == "2026-03-01T00:00:00"
     assert oot["observations"] == 1000
     assert oot["brier"] < oot["brier_base_rate"]
+
+
+def test_select_models_names_unknown_models() -> None:
+    models = {"m": model()}
+    assert bd.select_models(models, None) == models
+    assert bd.select_models(models, ["m"]) == models
+    with pytest.raises(
+        bd.BacktestDataError, match=r"--model ghost: not a model of the warehouse \(m\)"
+    ):
+        bd.select_models(models, ["m", "ghost"])
