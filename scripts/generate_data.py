@@ -3,6 +3,7 @@
 
     python scripts/generate_data.py --output DIR [--contacts 500] [--seed 42]
         [--end YYYY-MM-DD] [--months 18] [--format csv|parquet]
+        [--activity 1.0] [--chunk-contacts 100000]
 
 Writes `contacts`, `companies`, `events`, `deals` and `list_memberships`
 (spec section 1 with the optional `list_memberships.added_at`, plus the custom
@@ -10,9 +11,35 @@ properties `contacts.newsletter_opt_in` and `companies.tech_stack`) to
 `DIR/<table>.csv` or `DIR/<table>.parquet`, ready for
 `scripts/load_raw.py --input DIR`.
 
-The output is a pure function of (seed, end, contacts, months): every random
-draw comes from one seeded numpy generator, in a fixed order, and nothing
-reads the clock except the default of `--end`.
+The output is a pure function of (seed, end, contacts, months, activity,
+chunk-contacts): every random draw comes from seeded numpy generators, in a
+fixed order, and nothing reads the clock except the default of `--end`.
+
+`--activity FACTOR` (> 0, default 1) multiplies the rate of activity bursts
+per contact (the decay and re-engagement bursts below). The default gives
+about 25 events per contact; 4 gives about 78 and 5.3 about 100 (measured at
+100,000 contacts), so `--contacts 1000000 --activity 5.3` makes about 100M
+events. More bursts also mean more deals and customers (about 2.5x the deals
+at 5.3).
+
+`--chunk-contacts N` (default 100000) bounds memory: with more than N
+contacts the population is simulated in ceil(contacts / N) independent chunks
+of (nearly) equal size, each with its own companies (a quarter as many as its
+contacts) and its own generator seeded from (seed, chunk index). A chunk's
+deals, events and list memberships refer only to its own contacts and
+companies. Ids are numbered across chunks (contacts, companies, deals and
+events continue where the previous chunk stopped), zero-padded to widths from
+the total counts so they stay unique and sort (events and deals get generous
+fixed widths, as their total is unknown until the end). Each chunk is written
+as soon as it is simulated, one file per table:
+
+    DIR/<table>/part-00000.<format>, DIR/<table>/part-00001.<format>, ...
+
+(every part is written, even an empty one, and all parts of a table share
+its schema). Existing `DIR/<table>.csv|parquet` files are removed first, and
+a run with at most N contacts writes today's `DIR/<table>.<format>` (and
+removes old parts), so a directory never holds both layouts. With at most N
+contacts the output is exactly that of one generator seeded with --seed.
 
 How the funnel is simulated (all vectorised with numpy; no per-event loops):
 - Companies get an industry, a log-normal size, revenue correlated with size,
@@ -86,6 +113,8 @@ DAY = 86_400
 HOUR = 3_600
 TABLES = ("contacts", "companies", "events", "deals", "list_memberships")
 WRITE_CHUNK_ROWS = 1_000_000  # rows converted to text and written at a time
+ACTIVITY_100 = 5.3  # --activity for about 100 events per contact (measured, 100k contacts)
+EVENT_ID_ROOM = 1_000  # chunked event ids are padded for this many events per contact
 NEVER = np.iinfo(np.int64).max  # "no such time yet" in minimum reductions
 
 # --------------------------------------------------------------------------- vocabulary
@@ -544,6 +573,22 @@ class LazyTable:
 
 
 @dataclass
+class Numbering:
+    """Where a chunk's ids start (numbers before its first id) and their
+    zero-pad widths; a width of 0 is computed from the chunk's own counts
+    (the single-chunk output)."""
+
+    contact: int = 0
+    company: int = 0
+    deal: int = 0
+    event: int = 0
+    contact_width: int = 0
+    company_width: int = 0
+    deal_width: int = 0
+    event_width: int = 0
+
+
+@dataclass
 class Window:
     start: int  # first second of the history (inclusive)
     end: int  # last second of the history (inclusive)
@@ -798,7 +843,11 @@ class Bursts:
     creation: np.ndarray  # the burst in which the contact converted (was created)
 
 
-def plan_bursts(rng: np.random.Generator, contacts: Contacts, window: Window) -> Bursts:
+def plan_bursts(
+    rng: np.random.Generator, contacts: Contacts, window: Window, activity: float = 1.0
+) -> Bursts:
+    """Activity bursts; `activity` multiplies the mean number of decay and
+    re-engagement bursts per contact (--activity)."""
     n = contacts.n
     created = contacts.created
     u = contacts.interest
@@ -806,7 +855,7 @@ def plan_bursts(rng: np.random.Generator, contacts: Contacts, window: Window) ->
     # 1. the creation burst (inbound contacts converted on the website);
     creation_contacts = np.flatnonzero(inbound | (rng.random(n) < 0.3))
     # 2. bursts decaying after creation;
-    n_decay = rng.poisson(2.0 * u)
+    n_decay = rng.poisson(2.0 * u * activity)
     decay_contacts, _ = group_positions(n_decay)
     decay_start = created[decay_contacts] + (
         rng.exponential(contacts.decay_days[decay_contacts]) * DAY
@@ -814,7 +863,7 @@ def plan_bursts(rng: np.random.Generator, contacts: Contacts, window: Window) ->
     # 3. re-engagement spread evenly over the contact's life in the history.
     active_from = np.maximum(created, window.start)
     span = np.maximum(window.end - active_from, 0)
-    n_again = rng.poisson(0.25 * np.sqrt(u) * span / (30 * DAY))
+    n_again = rng.poisson(0.25 * np.sqrt(u) * span / (30 * DAY) * activity)
     again_contacts, _ = group_positions(n_again)
     again_start = active_from[again_contacts] + (
         rng.random(len(again_contacts)) * span[again_contacts]
@@ -1428,19 +1477,31 @@ def list_memberships(
     )
 
 
-def simulate(n_contacts: int, seed: int, end: date, months: int) -> dict[str, pa.Table | LazyTable]:
+def simulate(
+    n_contacts: int,
+    seed: int | Sequence[int],
+    end: date,
+    months: int,
+    activity: float = 1.0,
+    numbering: Numbering | None = None,
+    verbose: bool = True,
+) -> dict[str, pa.Table | LazyTable]:
+    """One population (the whole output, or one chunk of it): `seed` seeds its
+    generator (an int, or [seed, chunk index] for a chunk), `numbering` says
+    where its ids start and how wide they are."""
     rng = np.random.default_rng(seed)
     window = Window(start=epoch(shift_months(end + timedelta(days=1), months)),
                     end=epoch(end + timedelta(days=1)) - 1)  # fmt: skip
     n_companies = max(1, round(n_contacts / 4))
     companies = make_companies(rng, n_companies)
     contacts = make_contacts(rng, n_contacts, companies, window)
-    log(f"simulated {companies.n} companies and {contacts.n} contacts")
+    if verbose:
+        log(f"simulated {companies.n} companies and {contacts.n} contacts")
 
     # Prospect activity.
     events = EventBuffer()
     details = list(BASE_DETAILS)
-    bursts = plan_bursts(rng, contacts, window)
+    bursts = plan_bursts(rng, contacts, window, activity)
     sessions = plan_sessions(rng, bursts, contacts)
     view_burst, view_category, _ = page_views(rng, sessions, contacts, events)
     registrations = [
@@ -1487,7 +1548,8 @@ def simulate(n_contacts: int, seed: int, end: date, months: int) -> dict[str, pa
     e_contact, e_ts, e_type, e_url, e_detail = (
         col[order] for col in (e_contact, e_ts, e_type, e_url, e_detail)
     )
-    log(f"simulated {len(e_ts)} events and {len(deals.company)} deals")
+    if verbose:
+        log(f"simulated {len(e_ts)} events and {len(deals.company)} deals")
 
     stage, won_company, _ = lifecycle(contacts, deals, companies, e_contact, e_type, e_detail)
     newsletter_opt_in = contacts.newsletter & ~unsubscribed & ~contacts.bad_email
@@ -1509,7 +1571,7 @@ def simulate(n_contacts: int, seed: int, end: date, months: int) -> dict[str, pa
 
     return build_tables(
         companies, contacts, deals, window, stage, owner, newsletter_opt_in, lists,
-        (e_contact, e_ts, e_type, e_url, e_detail), details,
+        (e_contact, e_ts, e_type, e_url, e_detail), details, numbering or Numbering(),
     )  # fmt: skip
 
 
@@ -1547,11 +1609,13 @@ def build_tables(
     lists: Sequence[tuple[str, np.ndarray, np.ndarray]],
     event_columns: tuple[np.ndarray, ...],
     details: list[str],
+    numbering: Numbering,
 ) -> dict[str, pa.Table | LazyTable]:
-    company_w = id_width(companies.n, 5)
-    contact_w = id_width(contacts.n, 6)
-    company_ids = ids("co", np.arange(1, companies.n + 1), company_w)
-    contact_ids = ids("c", np.arange(1, contacts.n + 1), contact_w)
+    num = numbering
+    company_w = num.company_width or id_width(companies.n, 5)
+    contact_w = num.contact_width or id_width(contacts.n, 6)
+    company_ids = ids("co", np.arange(1, companies.n + 1) + num.company, company_w)
+    contact_ids = ids("c", np.arange(1, contacts.n + 1) + num.contact, contact_w)
 
     def company_ref(index: np.ndarray) -> pa.Array:
         return pc.take(company_ids, pa.array(np.asarray(index), mask=np.asarray(index) < 0))
@@ -1590,13 +1654,13 @@ def build_tables(
         }
     )
     e_contact, e_ts, e_type, e_url, e_detail = event_columns
-    event_w = id_width(len(e_ts), 7)
+    event_w = num.event_width or id_width(len(e_ts), 7)
 
     def event_rows(start: int, stop: int) -> pa.Table:
         # Events are turned into strings a slice at a time (they are the bulk).
         return pa.table(
             {
-                "event_id": ids("e", np.arange(start + 1, stop + 1), event_w),
+                "event_id": ids("e", np.arange(start + 1, stop + 1) + num.event, event_w),
                 "contact_id": contact_ref(e_contact[start:stop]),
                 "event_type": lookup(EVENT_TYPES, e_type[start:stop]),
                 "occurred_at": timestamps(e_ts[start:stop]),
@@ -1609,7 +1673,7 @@ def build_tables(
     nd = len(deals.company)
     tables["deals"] = pa.table(
         {
-            "deal_id": ids("d", np.arange(1, nd + 1), id_width(nd, 5)),
+            "deal_id": ids("d", np.arange(1, nd + 1) + num.deal, num.deal_width or id_width(nd, 5)),
             "company_id": company_ref(deals.company),
             "contact_id": contact_ref(deals.contact),
             "created_at": timestamps(deals.created),
@@ -1654,11 +1718,40 @@ def file_columns(table: pa.Table, fmt: str) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def write_tables(tables: dict[str, pa.Table | LazyTable], output: Path, fmt: str) -> None:
+def clear_layout(output: Path, chunked: bool) -> None:
+    """Remove what would mix with the layout about to be written: the
+    single files `DIR/<table>.csv|parquet` before a chunked run, and the
+    parts `DIR/<table>/part-*` (of any earlier run) before either kind."""
+    for name in TABLES:
+        if chunked:
+            for fmt in ("csv", "parquet"):
+                (output / f"{name}.{fmt}").unlink(missing_ok=True)
+        folder = output / name
+        if folder.is_dir():
+            for fmt in ("csv", "parquet"):
+                for part in folder.glob(f"part-*.{fmt}"):
+                    part.unlink()
+            if not chunked and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def write_tables(
+    tables: dict[str, pa.Table | LazyTable],
+    output: Path,
+    fmt: str,
+    part: int | None = None,
+    verbose: bool = True,
+) -> None:
+    """Write `DIR/<table>.<fmt>`, or `DIR/<table>/part-NNNNN.<fmt>` for a chunk
+    (every part is written, even an empty one, with the table's schema)."""
     output.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
         table = tables[name]
-        path = output / f"{name}.{fmt}"
+        if part is None:
+            path = output / f"{name}.{fmt}"
+        else:
+            (output / name).mkdir(exist_ok=True)
+            path = output / name / f"part-{part:05d}.{fmt}"
         n = table.num_rows
         starts = range(0, max(n, 1), WRITE_CHUNK_ROWS)
         writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
@@ -1681,7 +1774,8 @@ def write_tables(tables: dict[str, pa.Table | LazyTable], output: Path, fmt: str
         finally:
             if writer is not None:
                 writer.close()
-        log(f"wrote {path} ({n} rows)")
+        if verbose:
+            log(f"wrote {path} ({n} rows)")
 
 
 # --------------------------------------------------------------------------- CLI
@@ -1698,6 +1792,13 @@ def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
     return value
 
 
@@ -1718,7 +1819,69 @@ def build_parser() -> argparse.ArgumentParser:
         "--months", type=positive_int, default=18, help="history length (default: 18)"
     )
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument(
+        "--activity",
+        type=positive_float,
+        default=1.0,
+        help="multiplies the rate of activity bursts per contact (default: 1.0, about 25 "
+        f"events per contact; {ACTIVITY_100} gives about 100, so --contacts 1000000 "
+        f"--activity {ACTIVITY_100} makes about 100M events)",
+    )
+    parser.add_argument(
+        "--chunk-contacts",
+        type=positive_int,
+        default=100_000,
+        help="simulate and write at most this many contacts at a time; with more contacts, "
+        "each table is written as DIR/<table>/part-NNNNN.<format> (default: 100000)",
+    )
     return parser
+
+
+def chunk_sizes(n: int, per_chunk: int) -> list[int]:
+    """n split into ceil(n / per_chunk) chunks of (nearly) equal size."""
+    k = -(-n // per_chunk)
+    base, extra = divmod(n, k)
+    return [base + (i < extra) for i in range(k)]
+
+
+def generate_chunks(
+    n_contacts: int,
+    per_chunk: int,
+    seed: int,
+    end: date,
+    months: int,
+    activity: float,
+    output: Path,
+    fmt: str,
+) -> dict[str, int]:
+    """Independent chunks, each seeded from (seed, chunk index), with ids
+    numbered across chunks, written as parts one chunk at a time."""
+    sizes = chunk_sizes(n_contacts, per_chunk)
+    n_companies = sum(max(1, round(size / 4)) for size in sizes)
+    numbering = Numbering(
+        contact_width=id_width(n_contacts, 6),
+        company_width=id_width(n_companies, 5),
+        deal_width=id_width(n_contacts, 5),
+        event_width=id_width(n_contacts * EVENT_ID_ROOM, 7),
+    )
+    clear_layout(output, chunked=True)
+    counts = dict.fromkeys(TABLES, 0)
+    began = time.perf_counter()
+    for k, size in enumerate(sizes):
+        tables = simulate(size, [seed, k], end, months, activity, numbering, verbose=False)
+        write_tables(tables, output, fmt, part=k, verbose=False)
+        for name in TABLES:
+            counts[name] += tables[name].num_rows
+        numbering.contact += size
+        numbering.company += tables["companies"].num_rows
+        numbering.deal += tables["deals"].num_rows
+        numbering.event += tables["events"].num_rows
+        del tables  # before the next chunk is simulated: one chunk in memory
+        log(
+            f"chunk {k + 1}/{len(sizes)}: {size} contacts, {counts['events']} events so far, "
+            f"{time.perf_counter() - began:.1f}s"
+        )
+    return counts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1727,12 +1890,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.perf_counter()
     log(
         f"{args.contacts} contacts, seed {args.seed}, {args.months} months "
-        f"ending {end.isoformat()}, {args.format} -> {args.output}"
+        f"ending {end.isoformat()}, activity {args.activity}, {args.format} -> {args.output}"
     )
-    tables = simulate(args.contacts, args.seed, end, args.months)
-    write_tables(tables, args.output, args.format)
-    counts = ", ".join(f"{name} {tables[name].num_rows}" for name in TABLES)
-    log(f"done in {time.perf_counter() - began:.1f}s: {counts}")
+    if args.contacts > args.chunk_contacts:
+        counts = generate_chunks(
+            args.contacts, args.chunk_contacts, args.seed, end, args.months, args.activity,
+            args.output, args.format,
+        )  # fmt: skip
+    else:
+        tables = simulate(args.contacts, args.seed, end, args.months, args.activity)
+        clear_layout(args.output, chunked=False)
+        write_tables(tables, args.output, args.format)
+        counts = {name: tables[name].num_rows for name in TABLES}
+    summary = ", ".join(f"{name} {counts[name]}" for name in TABLES)
+    log(f"done in {time.perf_counter() - began:.1f}s: {summary}")
     return 0
 
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -55,9 +56,11 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 Tables = dict[str, list[dict[str, str]]]
 
 
-def generate(directory: Path, contacts: int, seed: int = 7, fmt: str = "csv") -> Path:
+def generate(
+    directory: Path, contacts: int, seed: int = 7, fmt: str = "csv", *options: str
+) -> Path:
     argv = ["--output", str(directory), "--contacts", str(contacts), "--seed", str(seed)]
-    argv += ["--end", END, "--months", str(MONTHS), "--format", fmt]
+    argv += ["--end", END, "--months", str(MONTHS), "--format", fmt, *options]
     assert generate_data.main(argv) == 0
     return directory
 
@@ -426,3 +429,89 @@ def test_conversion_depends_on_engagement_and_fit(large: Tables) -> None:
         (icp if good else other).append(company["company_id"] in won_companies)
     assert sum(icp) >= 5
     assert sum(icp) / len(icp) > 3 * sum(other) / len(other)
+
+
+def read_parts(directory: Path, name: str) -> list[pa.Table]:
+    return [pq.read_table(part) for part in sorted((directory / name).glob("part-*.parquet"))]
+
+
+def test_chunked_output_is_parts_with_global_ids_and_keys(tmp_path: Path) -> None:
+    """More contacts than --chunk-contacts: independent chunks written as
+    DIR/<table>/part-NNNNN.parquet, ids numbered across the chunks."""
+    out = generate(tmp_path / "chunked", 1200, 7, "parquet", "--chunk-contacts", "500")
+    parts = {name: read_parts(out, name) for name in SPEC_COLUMNS}
+    for name, tables in parts.items():
+        assert not (out / f"{name}.parquet").exists()
+        assert [p.name for p in sorted((out / name).iterdir())] == [
+            f"part-{k:05d}.parquet" for k in range(3)
+        ]
+        assert len({t.schema for t in tables}) == 1, f"{name}: parts differ in schema"
+        assert tables[0].column_names == SPEC_COLUMNS[name] + CUSTOM_COLUMNS.get(name, [])
+    whole = {name: pa.concat_tables(tables).to_pylist() for name, tables in parts.items()}
+    for name, rows in whole.items():
+        keys = [tuple(row[k] for k in KEYS[name]) for row in rows]
+        assert len(set(keys)) == len(keys), f"{name}: duplicate keys across parts"
+    contact_ids = [r["contact_id"] for r in whole["contacts"]]
+    assert contact_ids == [f"c{i:06d}" for i in range(1, 1201)]
+    assert [len(t) for t in parts["contacts"]] == [400, 400, 400]
+    company_ids = [r["company_id"] for r in whole["companies"]]
+    assert company_ids == [f"co{i:05d}" for i in range(1, 301)]
+    deal_ids = [r["deal_id"] for r in whole["deals"]]
+    assert deal_ids == sorted(deal_ids) and deal_ids
+    event_ids = [r["event_id"] for r in whole["events"]]
+    assert event_ids == sorted(event_ids)
+    assert event_ids[-1] == f"e{len(event_ids):07d}"
+
+    contacts, companies = set(contact_ids), set(company_ids)
+    assert {r["contact_id"] for r in whole["events"]} <= contacts
+    assert {r["company_id"] for r in whole["contacts"]} <= companies | {None}
+    assert {r["company_id"] for r in whole["deals"]} <= companies
+    assert {r["contact_id"] for r in whole["deals"]} <= contacts | {None}
+    assert {r["contact_id"] for r in whole["list_memberships"]} <= contacts
+    # Each chunk refers only to its own contacts and companies.
+    for k in range(3):
+        own = set(parts["contacts"][k].column("contact_id").to_pylist())
+        own_companies = set(parts["companies"][k].column("company_id").to_pylist())
+        assert set(parts["events"][k].column("contact_id").to_pylist()) <= own
+        assert set(parts["list_memberships"][k].column("contact_id").to_pylist()) <= own
+        assert set(parts["deals"][k].column("contact_id").to_pylist()) <= own | {None}
+        assert set(parts["deals"][k].column("company_id").to_pylist()) <= own_companies
+        assert set(parts["contacts"][k].column("company_id").to_pylist()) <= own_companies | {None}
+
+    again = generate(tmp_path / "again", 1200, 7, "parquet", "--chunk-contacts", "500")
+    for name in SPEC_COLUMNS:
+        for k in range(3):
+            part = Path(name) / f"part-{k:05d}.parquet"
+            assert (again / part).read_bytes() == (out / part).read_bytes(), part
+    other = generate(tmp_path / "other", 1200, 8, "parquet", "--chunk-contacts", "500")
+    part = Path("events") / "part-00001.parquet"
+    assert (other / part).read_bytes() != (out / part).read_bytes()
+
+
+def test_layouts_replace_each_other(tmp_path: Path) -> None:
+    """A directory never holds both DIR/<table>.<fmt> and DIR/<table>/ parts."""
+    out = generate(tmp_path / "out", 300, 7, "parquet")
+    generate(out, 300, 7, "parquet", "--chunk-contacts", "100")
+    for name in SPEC_COLUMNS:
+        assert not (out / f"{name}.parquet").exists()
+        assert len(list((out / name).glob("part-*.parquet"))) == 3
+    generate(out, 300, 7, "parquet", "--chunk-contacts", "200")  # fewer parts than before
+    assert sorted(p.name for p in (out / "events").iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    generate(out, 300, 7, "parquet")
+    for name in SPEC_COLUMNS:
+        assert (out / f"{name}.parquet").is_file()
+        assert not (out / name).exists()
+
+
+def test_activity_scales_events_per_contact(small_dir: Path, small: Tables, tmp_path: Path) -> None:
+    same = generate(tmp_path / "same", 300, 7, "csv", "--activity", "1.0")
+    for name in SPEC_COLUMNS:
+        assert (same / f"{name}.csv").read_bytes() == (small_dir / f"{name}.csv").read_bytes()
+    busy = read_tables(generate(tmp_path / "busy", 300, 7, "csv", "--activity", "2"))
+    assert len(busy["contacts"]) == len(small["contacts"])
+    assert len(busy["events"]) > 1.4 * len(small["events"])
+    with pytest.raises(SystemExit):
+        generate(tmp_path / "bad", 300, 7, "csv", "--activity", "0")
