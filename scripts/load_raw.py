@@ -2,13 +2,53 @@
 """Load raw CRM exports (CSV or Parquet) into the DuckDB `raw` schema.
 
     python scripts/load_raw.py --input DIR [--database PATH] [--schema raw]
+                               [--append events]
 
 For each table of the contract (spec section 1: contacts, companies, events,
-deals, list_memberships) the loader reads `DIR/<table>.csv` or
-`DIR/<table>.parquet`, validates columns and values in SQL (DuckDB does the
-reading and the parsing, so the work scales with the engine, not with Python)
-and replaces `<schema>.<table>` in one transaction. Rows it cannot load go to
-`<schema>.load_rejects` with the reason; nothing is dropped silently.
+deals, list_memberships) the loader reads `DIR/<table>.csv`,
+`DIR/<table>.parquet` or a directory `DIR/<table>/` of part files, validates
+columns and values in SQL (DuckDB does the reading and the parsing, so the
+work scales with the engine, not with Python) and replaces `<schema>.<table>`
+in one transaction (with `--append events`, appends to `<schema>.events`).
+Rows it cannot load go to `<schema>.load_rejects` with the reason; nothing is
+dropped silently.
+
+Partitioned inputs: `DIR/<table>/` holds part files, all `*.csv` or all
+`*.parquet`, every one with the same header (same names in the same order).
+Entries whose name starts with `.` or `_` (`_SUCCESS`, `.crc` files) are
+skipped; anything else in the directory is an error, as are a directory
+without parts, mixed formats, differing headers and having both
+`DIR/<table>.<fmt>` and `DIR/<table>/`. The parts are read together as one
+file: in the order of their sorted names (plain string order: `part-10` sorts
+before `part-2`, so zero-pad the numbers), each in file order. That order
+decides which row of a repeated key is loaded; row numbers in load_rejects
+count across the parts in that order and their source_file is the directory
+(a malformed CSV row's reason names its part and line). Parquet parts may
+differ in column types (read with union_by_name; every value goes through the
+same text parsing).
+
+loaded_at: `<schema>.events` has a column `loaded_at` (TIMESTAMP, UTC), the
+instant of the load that wrote the row; load_rejects has one too, telling
+which load rejected the row. Every row written by one load gets the same
+value: the load's start time, raised if needed to 1 microsecond past the
+greatest loaded_at already in events or load_rejects, so successive loads get
+strictly increasing values even if the clock goes back. The loader owns the
+column: a `loaded_at` column in the events input is an extra column, ignored
+with the usual warning. Rows stored by an older loader (a database whose
+events or load_rejects lacks the column) get `1970-01-01 00:00:00` ("before
+loaded_at existed") when their table is kept or appended to; the column is
+added then. A replaced table simply gets the new value.
+
+--append events: the events input is validated exactly as in a replacing
+load (same rejects; a key repeated within the input keeps its first valid
+row) and the accepted rows are appended to `<schema>.events`, in the same
+transaction that replaces the other tables. A row whose event_id is already
+in the table is appended too: it is a re-delivered event, raw keeps every
+version and staging keeps the latest occurred_at per event_id. The load's
+events rejects are added to load_rejects next to the earlier ones (their
+loaded_at tells the loads apart). The existing table must have the loader's
+columns (else load without --append to replace it); if it does not exist,
+--append is a plain load. Only events can be appended.
 
 Choices (where the brief leaves room):
 - CSV dialect is fixed: comma, `"` quote, `""` escape, UTF-8, header row.
@@ -47,21 +87,30 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+from duckdb_settings import duckdb_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = Path("output") / "leadscore.duckdb"
 DATABASE_ENV_VAR = "LEADSCORE_DUCKDB_PATH"
 REJECTS_TABLE = "load_rejects"
+LOAD_TIME_COLUMN = "loaded_at"
 REJECT_COLUMNS = (
     ("table_name", "VARCHAR"),
     ("source_file", "VARCHAR"),
     ("row_number", "BIGINT"),
     ("reason", "VARCHAR"),
     ("record", "VARCHAR"),
+    (LOAD_TIME_COLUMN, "TIMESTAMP"),
 )
+# loaded_at of rows stored before the column existed (older databases).
+BEFORE_LOAD_TIMES = datetime(1970, 1, 1)
+LOAD_TIME_STEP = timedelta(microseconds=1)
+APPENDABLE_TABLES = ("events",)
+PART_FORMATS = ("csv", "parquet")
 EXIT_INPUT_ERROR = 2
 EXIT_FAILURE = 1
 
@@ -108,6 +157,8 @@ class TableSpec:
     # A timestamp column deciding which row of a repeated key is kept: the one
     # with a null value, else the earliest (ties: file order). None: file order.
     keep_earliest: str | None = None
+    # Whether the stored table has LOAD_TIME_COLUMN (set by the loader, not read).
+    has_load_time: bool = False
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -169,6 +220,7 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         required_columns=("event_id", "contact_id", "event_type", "occurred_at"),
         required_values=("contact_id", "event_type", "occurred_at"),
+        has_load_time=True,
     ),
     TableSpec(
         name="deals",
@@ -196,17 +248,28 @@ TABLES: tuple[TableSpec, ...] = (
 
 @dataclass
 class Source:
-    """One input file and how its columns map to the table's columns."""
+    """One input (a file or a directory of parts) and how its columns map to the table's."""
 
     spec: TableSpec
-    path: Path
+    path: Path  # the file, or the directory of parts
     fmt: str  # "csv" or "parquet"
     raw_headers: list[str]
     headers: list[str] = field(default_factory=list)  # trimmed, lowercased
+    parts: list[Path] = field(default_factory=list)  # the files read, in order (partitioned)
+
+    @property
+    def partitioned(self) -> bool:
+        return bool(self.parts)
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        return f"{self.path.name}/" if self.partitioned else self.path.name
+
+    def files_sql(self) -> str:
+        """The file (or list of part files) for read_csv / read_parquet."""
+        if not self.partitioned:
+            return literal(str(self.path))
+        return "[" + ", ".join(literal(str(part)) for part in self.parts) + "]"
 
     def position(self, column: str) -> int | None:
         return self.headers.index(column) if column in self.headers else None
@@ -361,14 +424,70 @@ def read_parquet_header(path: Path) -> list[str]:
     return [row[0] for row in rows]
 
 
+def read_header(path: Path, fmt: str) -> list[str]:
+    return read_csv_header(path) if fmt == "csv" else read_parquet_header(path)
+
+
+def find_parts(directory: Path) -> tuple[list[Path], str]:
+    """The part files of a partitioned input, sorted by name, and their format."""
+    label = f"{directory.name}/"
+    parts: list[Path] = []
+    unexpected: list[str] = []
+    for entry in sorted(directory.iterdir(), key=lambda entry: entry.name):
+        if entry.name.startswith((".", "_")):
+            continue  # _SUCCESS, .crc and other bookkeeping files of the writer
+        if entry.is_file() and entry.suffix[1:] in PART_FORMATS:
+            parts.append(entry)
+        else:
+            unexpected.append(entry.name)
+    if unexpected:
+        raise LoadError(
+            f"{label}: unexpected entries {', '.join(unexpected)} in {directory} "
+            "(parts must be *.csv or *.parquet files)"
+        )
+    if not parts:
+        raise LoadError(f"{label}: no *.csv or *.parquet parts in {directory}")
+    formats = sorted({part.suffix[1:] for part in parts})
+    if len(formats) > 1:
+        raise LoadError(
+            f"{label}: parts of mixed formats ({' and '.join(formats)}) in {directory}; "
+            "use one format per directory"
+        )
+    return parts, formats[0]
+
+
 def inspect_source(input_dir: Path, spec: TableSpec) -> Source | None:
     found = find_source_file(input_dir, spec)
-    if found is None:
+    directory = input_dir / spec.name
+    if directory.is_dir():
+        if found is not None:
+            raise LoadError(
+                f"{spec.name}: both {found[0].name} and {spec.name}/ exist in {input_dir}; "
+                "keep only one"
+            )
+        parts, fmt = find_parts(directory)
+        raw_headers = read_header(parts[0], fmt)
+        for part in parts[1:]:
+            header = read_header(part, fmt)
+            if header != raw_headers:
+                raise LoadError(
+                    f"{spec.name}/{part.name}: header ({', '.join(header)}) differs from "
+                    f"that of {spec.name}/{parts[0].name} ({', '.join(raw_headers)}); "
+                    "every part needs the same header"
+                )
+        source = Source(
+            spec=spec,
+            path=directory.resolve(),
+            fmt=fmt,
+            raw_headers=raw_headers,
+            parts=[part.resolve() for part in parts],
+        )
+    elif found is None:
         return None
-    path, fmt = found
-    raw_headers = read_csv_header(path) if fmt == "csv" else read_parquet_header(path)
-    source = Source(spec=spec, path=path.resolve(), fmt=fmt, raw_headers=raw_headers)
-    source.headers = [name.strip().lower() for name in raw_headers]
+    else:
+        path, fmt = found
+        source = Source(spec=spec, path=path.resolve(), fmt=fmt, raw_headers=read_header(path, fmt))
+    source.headers = [name.strip().lower() for name in source.raw_headers]
     return source
 
 
@@ -446,10 +565,14 @@ def stage_csv(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             f"rejects_scan = {literal(temp_name('csvscans', table))}",
         ]
     )
+    part = ", file_index AS part" if source.partitioned else ""
     con.execute(
         f"CREATE TEMP TABLE {temp_name('src', table)} AS "
-        f"SELECT * FROM read_csv({literal(str(source.path))}, {options})"
+        f"SELECT *{part} FROM read_csv({source.files_sql()}, {options})"
     )
+    if source.partitioned:
+        stage_malformed_part_rows(con, source)
+        return
     # One row per malformed line; `line` counts the header as line 1.
     con.execute(
         f"""
@@ -466,15 +589,65 @@ def stage_csv(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     )
 
 
+def stage_malformed_part_rows(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """The malformed lines of CSV parts, numbered across the parts in order.
+
+    A line's row number is the rows (loaded or malformed) of the earlier parts
+    plus its line in its part minus one. `file_id` of DuckDB's rejects and
+    `file_index` of the rows are both the position in the list of parts.
+    """
+    table = source.spec.name
+    names = "[" + ", ".join(literal(part.name) for part in source.parts) + "]"
+    con.execute(
+        f"""
+        CREATE TEMP TABLE {temp_name("bad", table)} AS
+        WITH lines AS (
+            SELECT
+                CAST(file_id AS BIGINT) AS part,
+                line,
+                arg_min(error_message, byte_position) AS message,
+                arg_min(csv_line, byte_position) AS csv_line
+            FROM {temp_name("csvrejects", table)}
+            GROUP BY file_id, line
+        ),
+        sizes AS (
+            SELECT part, count(*) AS n
+            FROM (
+                SELECT CAST(part AS BIGINT) AS part FROM {temp_name("src", table)}
+                UNION ALL
+                SELECT part FROM lines
+            )
+            GROUP BY part
+        ),
+        starts AS (
+            SELECT part, coalesce(sum(n) OVER (
+                ORDER BY part ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ), 0) AS start
+            FROM sizes
+        )
+        SELECT
+            CAST(starts.start + lines.line - 1 AS BIGINT) AS row_number,
+            'malformed CSV row (' || {names}[lines.part + 1] || ' line ' || lines.line || '): '
+                || lines.message AS reason,
+            'malformed CSV row' AS category,
+            json_object('csv_line', trim(lines.csv_line, e'\\r\\n')) AS record
+        FROM lines JOIN starts USING (part)
+        ORDER BY row_number
+        """
+    )
+
+
 def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     table = source.spec.name
     selects = ", ".join(
         f"CAST({ident(name)} AS VARCHAR) AS {raw_col(i)}"
         for i, name in enumerate(source.raw_headers)
     )
+    # Parts may differ in column types: union_by_name reads them all (as text here).
+    options = ", union_by_name = true" if source.partitioned else ""
     con.execute(
         f"CREATE TEMP TABLE {temp_name('src', table)} AS "
-        f"SELECT {selects} FROM read_parquet({literal(str(source.path))})"
+        f"SELECT {selects} FROM read_parquet({source.files_sql()}{options})"
     )
     con.execute(
         f"CREATE TEMP TABLE {temp_name('bad', table)} "
@@ -651,9 +824,25 @@ def top_reasons(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, i
 # --------------------------------------------------------------------------- writing
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    """Column name -> type of `schema.table` ({} when it does not exist)."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return {str(name): str(data_type) for name, data_type in rows}
+
+
+def timestamp_sql(value: datetime) -> str:
+    return f"TIMESTAMP {literal(value.isoformat(sep=' '))}"
+
+
 def empty_table_ddl(schema: str, spec: TableSpec) -> str:
-    columns = ", ".join(f"{ident(column.name)} {SQL_TYPES[column.kind]}" for column in spec.columns)
-    return f"CREATE TABLE IF NOT EXISTS {ident(schema)}.{ident(spec.name)} ({columns})"
+    columns = [f"{ident(column.name)} {SQL_TYPES[column.kind]}" for column in spec.columns]
+    if spec.has_load_time:
+        columns.append(f"{ident(LOAD_TIME_COLUMN)} TIMESTAMP")
+    return f"CREATE TABLE IF NOT EXISTS {ident(schema)}.{ident(spec.name)} ({', '.join(columns)})"
 
 
 def properties_ddl(schema: str, spec: TableSpec) -> str:
@@ -669,12 +858,53 @@ def rejects_ddl(schema: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {ident(schema)}.{REJECTS_TABLE} ({columns})"
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec) -> None:
-    target = f"{ident(schema)}.{ident(spec.name)}"
-    casts = ", ".join(
-        f"CAST({ident(column.name)} AS {SQL_TYPES[column.kind]}) AS {ident(column.name)}"
-        for column in spec.columns
+def next_load_time(con: duckdb.DuckDBPyConnection, schema: str, started: datetime) -> datetime:
+    """The loaded_at of this load: its start, but past every loaded_at already stored."""
+    latest: datetime | None = None
+    tables = [spec.name for spec in TABLES if spec.has_load_time] + [REJECTS_TABLE]
+    for table in tables:
+        if LOAD_TIME_COLUMN not in table_columns(con, schema, table):
+            continue
+        column = ident(LOAD_TIME_COLUMN)
+        row = con.execute(
+            f"SELECT max(CAST({column} AS TIMESTAMP)) FROM {ident(schema)}.{ident(table)}"
+        ).fetchone()
+        if row and row[0] is not None and (latest is None or row[0] > latest):
+            latest = row[0]
+    if latest is None or started > latest:
+        return started
+    return latest + LOAD_TIME_STEP
+
+
+def add_load_time_column(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """Give a table stored by an older loader its loaded_at (BEFORE_LOAD_TIMES)."""
+    if LOAD_TIME_COLUMN in table_columns(con, schema, table):
+        return
+    target = f"{ident(schema)}.{ident(table)}"
+    column = ident(LOAD_TIME_COLUMN)
+    con.execute(
+        f"ALTER TABLE {target} ADD COLUMN {column} TIMESTAMP "
+        f"DEFAULT {timestamp_sql(BEFORE_LOAD_TIMES)}"
     )
+    con.execute(f"ALTER TABLE {target} ALTER COLUMN {column} DROP DEFAULT")
+
+
+def output_columns(spec: TableSpec, loaded_at: datetime) -> tuple[list[str], list[str]]:
+    """(names, SQL values) of the columns written from the staged rows of `spec`."""
+    names = [ident(column.name) for column in spec.columns]
+    values = [f"CAST({ident(column.name)} AS {SQL_TYPES[column.kind]})" for column in spec.columns]
+    if spec.has_load_time:
+        names.append(ident(LOAD_TIME_COLUMN))
+        values.append(timestamp_sql(loaded_at))
+    return names, values
+
+
+def replace_table(
+    con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec, loaded_at: datetime
+) -> None:
+    target = f"{ident(schema)}.{ident(spec.name)}"
+    names, values = output_columns(spec, loaded_at)
+    casts = ", ".join(f"{value} AS {name}" for name, value in zip(names, values, strict=True))
     con.execute(
         f"CREATE OR REPLACE TABLE {target} AS SELECT {casts} FROM {temp_name('ok', spec.name)}"
     )
@@ -685,51 +915,111 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec) 
         )
 
 
-def replace_rejects(con: duckdb.DuckDBPyConnection, schema: str, sources: list[Source]) -> None:
-    """Rejects of re-loaded tables are replaced; those of other tables are kept."""
+def append_table(
+    con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec, loaded_at: datetime
+) -> int:
+    """Append the staged rows to the existing table; returns its row count after."""
+    assert spec.properties_table is None, "tables with properties are always replaced"
+    target = f"{ident(schema)}.{ident(spec.name)}"
+    if spec.has_load_time:
+        add_load_time_column(con, schema, spec.name)
+    names, values = output_columns(spec, loaded_at)
+    con.execute(
+        f"INSERT INTO {target} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM {temp_name('ok', spec.name)}"
+    )
+    return count_rows(con, target)
+
+
+def replace_rejects(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    sources: list[Source],
+    appended: set[str],
+    loaded_at: datetime,
+) -> None:
+    """Rejects of replaced tables are replaced; those of other tables are kept.
+
+    An appended table keeps its earlier rejects and gets this load's next to
+    them. Kept rows from before loaded_at existed get BEFORE_LOAD_TIMES.
+    """
     target = f"{ident(schema)}.{REJECTS_TABLE}"
-    names = ", ".join(name for name, _ in REJECT_COLUMNS)
-    loaded = ", ".join(literal(source.spec.name) for source in sources)
-    keep = f" WHERE table_name NOT IN ({loaded})" if loaded else ""
-    parts = [f"SELECT {names} FROM {target}{keep}"]
+    stored = table_columns(con, schema, REJECTS_TABLE)
+    kept_columns = []
+    for name, sql_type in REJECT_COLUMNS:
+        if name in stored:
+            kept_columns.append(name)
+        elif name == LOAD_TIME_COLUMN:
+            kept_columns.append(f"{timestamp_sql(BEFORE_LOAD_TIMES)} AS {name}")
+        else:
+            kept_columns.append(f"CAST(NULL AS {sql_type}) AS {name}")
+    replaced = ", ".join(
+        literal(source.spec.name) for source in sources if source.spec.name not in appended
+    )
+    keep = f" WHERE table_name NOT IN ({replaced})" if replaced else ""
+    parts = [f"SELECT {', '.join(kept_columns)} FROM {target}{keep}"]
     parts += [
-        f"SELECT {literal(s.spec.name)}, {literal(str(s.path))}, row_number, reason, record "
-        f"FROM {temp_name('rejects', s.spec.name)}"
+        f"SELECT {literal(s.spec.name)}, {literal(str(s.path))}, row_number, reason, record, "
+        f"{timestamp_sql(loaded_at)} FROM {temp_name('rejects', s.spec.name)}"
         for s in sources
     ]
     casts = ", ".join(f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in REJECT_COLUMNS)
     con.execute(
         f"CREATE OR REPLACE TABLE {target} AS SELECT {casts} FROM ("
         + " UNION ALL ".join(parts)
-        + ") AS rejects ORDER BY table_name, row_number"
+        + f") AS rejects ORDER BY table_name, {LOAD_TIME_COLUMN}, row_number"
     )
 
 
 def write_tables(
-    con: duckdb.DuckDBPyConnection, schema: str, sources: list[Source], absent: list[TableSpec]
-) -> None:
-    """Replace the loaded tables and create missing ones, all in one transaction."""
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    sources: list[Source],
+    absent: list[TableSpec],
+    appending: dict[str, int],
+    started: datetime,
+) -> datetime:
+    """Replace (or append to) the loaded tables and create missing ones, in one transaction.
+
+    `appending`: the tables to append to, with their expected row count after
+    the load. Returns the load's loaded_at.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
+        loaded_at = next_load_time(con, schema, started)
         for source in sources:
-            replace_table(con, schema, source.spec)
+            spec = source.spec
+            if spec.name not in appending:
+                replace_table(con, schema, spec, loaded_at)
+                continue
+            total = append_table(con, schema, spec, loaded_at)
+            if total != appending[spec.name]:
+                raise RuntimeError(
+                    f"{spec.name}: {total} rows after appending, expected "
+                    f"{appending[spec.name]}; nothing was written"
+                )
         for spec in absent:
             con.execute(empty_table_ddl(schema, spec))
+            if spec.has_load_time:
+                add_load_time_column(con, schema, spec.name)
             if spec.properties_table:
                 con.execute(properties_ddl(schema, spec))
         con.execute(rejects_ddl(schema))
-        replace_rejects(con, schema, sources)
+        replace_rejects(con, schema, sources, set(appending), loaded_at)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return loaded_at
 
 
 # --------------------------------------------------------------------------- reporting
 
 
-def report_source(con: duckdb.DuckDBPyConnection, source: Source, counts: dict[str, int]) -> None:
+def report_source(
+    con: duckdb.DuckDBPyConnection, source: Source, counts: dict[str, int], schema: str = "raw"
+) -> None:
     read, loaded, rejected = counts["read"], counts["loaded"], counts["rejected"]
     balanced = loaded + rejected == read
     verdict = "OK" if balanced else "MISMATCH"
@@ -741,6 +1031,11 @@ def report_source(con: duckdb.DuckDBPyConnection, source: Source, counts: dict[s
         print(f"    {n:>10}  {category}")
     if "properties" in counts:
         print(f"  {source.spec.properties_table}: {counts['properties']} values")
+    if "total" in counts:
+        print(
+            f"  appended to {schema}.{source.spec.name}: {counts['total'] - loaded} rows before "
+            f"+ {loaded} loaded = {counts['total']} rows after the load"
+        )
     if not balanced:
         raise RuntimeError(
             f"{source.spec.name}: loaded {loaded} + rejected {rejected} != read {read}; "
@@ -748,53 +1043,159 @@ def report_source(con: duckdb.DuckDBPyConnection, source: Source, counts: dict[s
         )
 
 
-def report_absent(con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec) -> None:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, spec.name],
-    ).fetchone()
-    action = "keeping the existing table" if exists and exists[0] else "creating it empty"
+def report_absent(
+    con: duckdb.DuckDBPyConnection, schema: str, spec: TableSpec, append: set[str] | None = None
+) -> None:
+    exists = table_columns(con, schema, spec.name)
+    action = "keeping the existing table" if exists else "creating it empty"
+    if append and spec.name in append:
+        action += " (--append: nothing to append)"
     print(f"{spec.name}: notice: no {spec.name}.csv or {spec.name}.parquet; {action}")
 
 
 # --------------------------------------------------------------------------- entry points
 
 
-def load(input_dir: Path, database: Path, schema: str = "raw") -> dict[str, dict[str, int]]:
-    """Load every input file of `input_dir` into `schema` of the DuckDB `database`.
+def utc_now() -> datetime:
+    """The current time in UTC, naive like every TIMESTAMP of the raw schema."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def check_append(tables: Iterable[str]) -> set[str]:
+    """The tables to append to; LoadError for an unknown or non-appendable table."""
+    known = [spec.name for spec in TABLES]
+    chosen: set[str] = set()
+    for table in tables:
+        if table not in known:
+            raise LoadError(f"--append {table}: unknown table (tables: {', '.join(known)})")
+        if table not in APPENDABLE_TABLES:
+            raise LoadError(
+                f"--append {table}: only {', '.join(APPENDABLE_TABLES)} can be appended to; "
+                f"{table} is always replaced"
+            )
+        chosen.add(table)
+    return chosen
+
+
+def append_targets(
+    con: duckdb.DuckDBPyConnection, schema: str, append: set[str], sources: list[Source]
+) -> dict[str, int]:
+    """Existing tables this load appends to, with their current row counts.
+
+    A table to append to that does not exist yet is loaded as usual. An
+    existing one must have the loader's columns (loaded_at may be missing).
+    """
+    targets: dict[str, int] = {}
+    for source in sources:
+        spec = source.spec
+        if spec.name not in append:
+            continue
+        stored = table_columns(con, schema, spec.name)
+        if not stored:
+            continue
+        expected = {column.name: SQL_TYPES[column.kind] for column in spec.columns}
+        if spec.has_load_time:
+            expected[LOAD_TIME_COLUMN] = "TIMESTAMP"
+            stored.setdefault(LOAD_TIME_COLUMN, "TIMESTAMP")
+        if stored != expected:
+            found = ", ".join(f"{name} {sql_type}" for name, sql_type in stored.items())
+            wanted = ", ".join(f"{name} {sql_type}" for name, sql_type in expected.items())
+            raise LoadError(
+                f"--append {spec.name}: {schema}.{spec.name} has columns ({found}), not the "
+                f"loader's ({wanted}); load without --append to replace it"
+            )
+        targets[spec.name] = count_rows(con, f"{ident(schema)}.{ident(spec.name)}")
+    return targets
+
+
+def load(
+    input_dir: Path, database: Path, schema: str = "raw", append: Iterable[str] = ()
+) -> dict[str, dict[str, int]]:
+    """Load every input of `input_dir` into `schema` of the DuckDB `database`.
 
     Returns per loaded table {read, loaded, rejected} (and `properties` for
-    contacts and companies). Raises LoadError, before writing anything, when
-    an input is unusable.
+    contacts and companies, `total` rows after the load for a table appended
+    to). `append` names the tables to append to instead of replacing (only
+    events). Raises LoadError, before writing anything, when an input is
+    unusable.
     """
     if not SCHEMA_PATTERN.fullmatch(schema):
         raise LoadError(f"invalid schema name {schema!r}")
+    append_to = check_append(append)
+    started = utc_now()
     sources, absent = inspect_inputs(Path(input_dir))
     database = Path(database)
     database.parent.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, int]] = {}
-    with duckdb.connect(str(database)) as con:
+    # Threads, memory limit and spill directory as for dbt (profiles.yml); file
+    # order matters here (row numbers, first row wins), so insertion order is kept.
+    config = duckdb_config(preserve_insertion_order="true")
+    Path(config["temp_directory"]).mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(database), config=config) as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")
+        appending = append_targets(con, schema, append_to, sources)
         for source in sources:
-            print(f"{source.spec.name}: {source.path}")
+            parts = f" ({len(source.parts)} {source.fmt} parts)" if source.partitioned else ""
+            print(f"{source.spec.name}: {source.path}{parts}")
+            if source.spec.name in append_to and source.spec.name not in appending:
+                print(
+                    f"  notice: --append {source.spec.name}: {schema}.{source.spec.name} "
+                    "does not exist yet; loading it as a new table"
+                )
             print_column_notices(source)
-            results[source.spec.name] = stage_source(con, source)
-            report_source(con, source, results[source.spec.name])
+            counts = stage_source(con, source)
+            if source.spec.name in appending:
+                counts["total"] = appending[source.spec.name] + counts["loaded"]
+            results[source.spec.name] = counts
+            report_source(con, source, counts, schema)
         for spec in absent:
-            report_absent(con, schema, spec)
-        write_tables(con, schema, sources, absent)
-    print(f"loaded {len(sources)} table(s) into {database} schema {schema}")
+            report_absent(con, schema, spec, append_to)
+        expected_totals = {name: results[name]["total"] for name in appending}
+        loaded_at = write_tables(con, schema, sources, absent, expected_totals, started)
+    appended = f", appended to {', '.join(sorted(appending))}" if appending else ""
+    print(
+        f"loaded {len(sources)} table(s) into {database} schema {schema}{appended} "
+        f"(loaded_at {loaded_at.isoformat(sep=' ')} UTC)"
+    )
     return results
+
+
+HELP_EPILOG = """\
+inputs:
+  DIR/<table>.csv, DIR/<table>.parquet or DIR/<table>/ (a directory of part
+  files, all *.csv or all *.parquet with the same header, read in sorted name
+  order; names starting with . or _ are skipped) for the tables contacts,
+  companies, events, deals and list_memberships. A missing table keeps its
+  stored table (or is created empty).
+
+loaded_at:
+  <schema>.events and <schema>.load_rejects get loaded_at (TIMESTAMP, UTC): the
+  load's start time, made strictly greater than every loaded_at stored. The
+  loader owns it: a loaded_at column of the events input is ignored. Rows of
+  an older database without the column get 1970-01-01 when kept or appended to.
+
+--append events:
+  validate the events input as usual and append its accepted rows (including
+  re-delivered event_ids: raw keeps every version) and its rejects, instead of
+  replacing raw.events and its rejects. Plain load when raw.events is missing.
+
+exit status: 0 loaded, 2 unusable input (nothing written), 1 load failed
+(previous tables left intact).
+"""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Load CRM exports (CSV or Parquet) into the raw schema of DuckDB."
+        description="Load CRM exports (CSV or Parquet) into the raw schema of DuckDB.",
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--input", required=True, type=Path, help="directory with <table>.csv/.parquet"
+        "--input",
+        required=True,
+        type=Path,
+        help="directory with <table>.csv, <table>.parquet or <table>/ (part files)",
     )
     parser.add_argument(
         "--database",
@@ -802,6 +1203,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"DuckDB file (default: ${DATABASE_ENV_VAR}, else {DEFAULT_DATABASE} in the repo)",
     )
     parser.add_argument("--schema", default="raw", help="target schema (default: raw)")
+    parser.add_argument(
+        "--append",
+        action="append",
+        default=[],
+        metavar="TABLE",
+        help="append the table's accepted rows instead of replacing it (repeatable; only events)",
+    )
     return parser.parse_args(argv)
 
 
@@ -809,7 +1217,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     database = resolve_database(args.database)
     try:
-        load(args.input, database, args.schema)
+        load(args.input, database, args.schema, append=args.append)
     except LoadError as exc:
         print(f"error: {exc}; nothing was loaded", file=sys.stderr)
         return EXIT_INPUT_ERROR

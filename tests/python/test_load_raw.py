@@ -7,8 +7,8 @@ import importlib.util
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -122,13 +122,21 @@ def query(database: Path, sql: str, params: Sequence[object] = ()) -> list[tuple
         return con.execute(sql, list(params)).fetchall()
 
 
-def snapshot(database: Path) -> dict[str, list[tuple]]:
-    """Every raw table's rows in stored order, plus its column types."""
+def snapshot(database: Path, without_loaded_at: bool = False) -> dict[str, list[tuple]]:
+    """Every raw table's rows in stored order, plus its column types.
+
+    `without_loaded_at`: leave out the loaded_at columns (they differ between loads).
+    """
     result: dict[str, list[tuple]] = {}
     with duckdb.connect(str(database), read_only=True) as con:
         for table in ALL_TABLES:
-            result[f"{table}:types"] = con.execute(f"DESCRIBE raw.{table}").fetchall()
-            result[table] = con.execute(f"SELECT * FROM raw.{table}").fetchall()
+            types = con.execute(f"DESCRIBE raw.{table}").fetchall()
+            columns = "*"
+            if without_loaded_at and any(row[0] == "loaded_at" for row in types):
+                types = [row for row in types if row[0] != "loaded_at"]
+                columns = "* EXCLUDE (loaded_at)"
+            result[f"{table}:types"] = types
+            result[table] = con.execute(f"SELECT {columns} FROM raw.{table}").fetchall()
     return result
 
 
@@ -179,6 +187,7 @@ def test_types_match_the_spec(tmp_path: Path, db: Path) -> None:
     assert column_types(db, "events") == {
         **{name: "VARCHAR" for name in VALID["events"][0]},
         "occurred_at": "TIMESTAMP",
+        "loaded_at": "TIMESTAMP",
     }
     assert column_types(db, "deals") == {
         **{name: "VARCHAR" for name in VALID["deals"][0]},
@@ -208,6 +217,7 @@ def test_types_match_the_spec(tmp_path: Path, db: Path) -> None:
         "row_number": "BIGINT",
         "reason": "VARCHAR",
         "record": "VARCHAR",
+        "loaded_at": "TIMESTAMP",
     }
     assert query(db, "SELECT * FROM raw.companies ORDER BY company_id") == [
         ("k1", "Acme", "acme.com", "Software", 250, 1000000.5, "US"),
@@ -774,11 +784,15 @@ def test_reload_gives_identical_tables_without_duplicates(tmp_path: Path, db: Pa
         [[*row, "gold"] for row in rows] + [[*rows[0], "dup"], ["", *rows[1][1:], "x"]],
     )
     load_raw.load(inputs, db)
-    first = snapshot(db)
+    first = snapshot(db, without_loaded_at=True)
+    [(first_load,)] = query(db, "SELECT DISTINCT loaded_at FROM raw.events")
     load_raw.load(inputs, db)
-    second = snapshot(db)
+    second = snapshot(db, without_loaded_at=True)
 
     assert second == first
+    # Only loaded_at tells the loads apart.
+    [(second_load,)] = query(db, "SELECT DISTINCT loaded_at FROM raw.events")
+    assert second_load > first_load
     assert len(first["contacts"]) == 2
     assert len(first["contact_properties"]) == 2
     assert len(first["load_rejects"]) == 2
@@ -993,3 +1007,437 @@ def test_custom_schema(tmp_path: Path, db: Path) -> None:
     assert query(db, "SELECT count(*) FROM landing.deals") == [(2,)]
     with pytest.raises(load_raw.LoadError, match="invalid schema"):
         load_raw.load(tmp_path / "in", db, schema="bad; drop")
+
+
+# ------------------------------------------------------------------------- partitioned inputs
+
+# Events in file order: a bad timestamp, a key repeated in a later part, a
+# part holding only its header.
+PARTITIONED_EVENTS = [
+    ["e1", "c1", "page_view", "2024-03-01T10:00:00Z", "https://x/a", "first"],
+    ["e2", "c2", "form_submit", "2024-03-02", "", ""],
+    ["e3", "c1", "page_view", "soon", "", ""],
+    ["e1", "c1", "page_view", "2024-03-03", "", "second"],
+    ["e4", "c2", "download", "2024-03-04 12:00:00", "", ""],
+    ["e5", "c1", "page_view", "2024-03-05", "", ""],
+]
+# Part name -> rows, in a creation order that is not the sorted one.
+PARTS = {"part-03": [5], "part-00": [0, 1, 2], "part-01": [], "part-02": [3, 4]}
+
+
+def write_parts(directory: Path, fmt: str) -> Path:
+    """PARTITIONED_EVENTS as directory/events/<part>.<fmt>, plus files to skip."""
+    header = VALID["events"][0]
+    parts = directory / "events"
+    parts.mkdir(parents=True)
+    for name, indexes in PARTS.items():
+        rows = [PARTITIONED_EVENTS[i] for i in indexes]
+        if fmt == "csv":
+            write_csv(parts / f"{name}.csv", header, rows)
+        else:
+            # An empty CSV field reads as null: the parquet parts hold nulls there.
+            columns = {column: [row[i] or None for row in rows] for i, column in enumerate(header)}
+            table = pa.table(
+                columns, schema=pa.schema([(column, pa.string()) for column in header])
+            )
+            pq.write_table(table, parts / f"{name}.parquet")
+    (parts / "_SUCCESS").write_text("", encoding="utf-8")
+    (parts / f".part-00.{fmt}.crc").write_text("x", encoding="utf-8")
+    return directory
+
+
+def loaded_and_rejected(database: Path) -> tuple[list[tuple], list[tuple]]:
+    loaded = query(database, "SELECT * EXCLUDE (loaded_at) FROM raw.events")
+    rejected = query(
+        database,
+        "SELECT table_name, row_number, reason, record FROM raw.load_rejects ORDER BY row_number",
+    )
+    return loaded, rejected
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_partitioned_input_loads_like_the_single_file(tmp_path: Path, fmt: str) -> None:
+    single = tmp_path / "single"
+    single.mkdir()
+    write_csv(single / "events.csv", VALID["events"][0], PARTITIONED_EVENTS)
+    single_db = tmp_path / "single.duckdb"
+    parts_db = tmp_path / "parts.duckdb"
+    single_counts = load_raw.load(single, single_db)
+    parts_counts = load_raw.load(write_parts(tmp_path / "parts", fmt), parts_db)
+
+    assert parts_counts == single_counts == {"events": {"read": 6, "loaded": 4, "rejected": 2}}
+    assert loaded_and_rejected(parts_db) == loaded_and_rejected(single_db)
+    loaded, rejected = loaded_and_rejected(parts_db)
+    # First row wins across parts: part-00 sorts before part-02.
+    assert [(row[0], row[5]) for row in loaded] == [
+        ("e1", "first"),
+        ("e2", None),
+        ("e4", None),
+        ("e5", None),
+    ]
+    assert [(row[1], row[2]) for row in rejected] == [
+        (3, "unparseable timestamp occurred_at: 'soon'"),
+        (4, "duplicate key event_id=e1"),
+    ]
+    assert query(parts_db, "SELECT DISTINCT source_file FROM raw.load_rejects") == [
+        (str((tmp_path / "parts" / "events").resolve()),)
+    ]
+
+
+def test_malformed_csv_rows_are_numbered_across_parts(tmp_path: Path, db: Path) -> None:
+    parts = tmp_path / "events"
+    parts.mkdir()
+    header = "event_id,contact_id,event_type,occurred_at\n"
+    (parts / "p1.csv").write_text(
+        header + "e1,c1,page_view,2024-01-01\ne2,c1,page_view,2024-01-01,surplus\n",
+        encoding="utf-8",
+    )
+    (parts / "p2.csv").write_text(header + "e3,c1,page_view,2024-01-01\n", encoding="utf-8")
+    (parts / "p3.csv").write_text(
+        header + "e4,c1\ne5,c1,page_view,2024-01-01\ne6,c1,page_view,never\n", encoding="utf-8"
+    )
+    counts = load_raw.load(tmp_path, db)
+
+    assert counts["events"] == {"read": 6, "loaded": 3, "rejected": 3}
+    assert query(db, "SELECT event_id FROM raw.events") == [("e1",), ("e3",), ("e5",)]
+    found = [(n, reason.split(":")[0]) for n, reason, _ in rejects(db, "events")]
+    assert found == [
+        (2, "malformed CSV row (p1.csv line 3)"),
+        (4, "malformed CSV row (p3.csv line 2)"),
+        (6, "unparseable timestamp occurred_at"),
+    ]
+    assert rejects(db, "events")[1][2] == {"csv_line": "e4,c1"}
+
+
+def test_parquet_parts_may_differ_in_column_types(tmp_path: Path, db: Path) -> None:
+    parts = tmp_path / "companies"
+    parts.mkdir()
+    pq.write_table(
+        pa.table({"company_id": ["k1"], "employee_count": pa.array([250], type=pa.int64())}),
+        parts / "a.parquet",
+    )
+    pq.write_table(pa.table({"company_id": ["k2"], "employee_count": ["12"]}), parts / "b.parquet")
+    load_raw.load(tmp_path, db)
+    assert query(db, "SELECT company_id, employee_count FROM raw.companies") == [
+        ("k1", 250),
+        ("k2", 12),
+    ]
+
+
+def _both_layouts(directory: Path) -> None:
+    write_csv(directory / "events.csv", EVENT_HEADER, [["e1", "c1", "page_view", "2024-01-01"]])
+    (directory / "events").mkdir()
+    write_csv(directory / "events" / "p1.csv", EVENT_HEADER, [])
+
+
+def _no_parts(directory: Path) -> None:
+    (directory / "events").mkdir()
+    (directory / "events" / "_SUCCESS").write_text("", encoding="utf-8")
+
+
+def _mixed_formats(directory: Path) -> None:
+    (directory / "events").mkdir()
+    write_csv(directory / "events" / "p1.csv", EVENT_HEADER, [])
+    pq.write_table(
+        pa.table({name: pa.array([], type=pa.string()) for name in EVENT_HEADER}),
+        directory / "events" / "p2.parquet",
+    )
+
+
+def _headers_differ(directory: Path) -> None:
+    (directory / "events").mkdir()
+    write_csv(directory / "events" / "p1.csv", EVENT_HEADER, [])
+    write_csv(directory / "events" / "p2.csv", [*EVENT_HEADER, "url"], [])
+    write_csv(directory / "events" / "p3.csv", EVENT_HEADER, [])
+
+
+def _unexpected_entry(directory: Path) -> None:
+    (directory / "events").mkdir()
+    write_csv(directory / "events" / "p1.csv", EVENT_HEADER, [])
+    (directory / "events" / "p2.csv.gz").write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_both_layouts, "events: both events.csv and events/ exist"),
+        (_no_parts, "events/: no *.csv or *.parquet parts"),
+        (_mixed_formats, "events/: parts of mixed formats (csv and parquet)"),
+        (_headers_differ, "events/p2.csv: header (event_id, contact_id, event_type, occurred_at,"),
+        (_unexpected_entry, "events/: unexpected entries p2.csv.gz"),
+    ],
+)
+def test_unusable_partitioned_input_is_an_error(
+    tmp_path: Path,
+    db: Path,
+    make: Callable[[Path], None],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    make(inputs)
+    assert load_raw.main(["--input", str(inputs), "--database", str(db)]) == 2
+    assert message in capsys.readouterr().err
+    assert not db.exists()
+
+
+# ------------------------------------------------------------------------- loaded_at
+
+
+def load_times(database: Path, table: str = "events") -> list[datetime]:
+    return [row[0] for row in query(database, f"SELECT DISTINCT loaded_at FROM raw.{table}")]
+
+
+@pytest.mark.usefixtures("non_utc_local_time")
+def test_loaded_at_is_the_load_start_in_utc(tmp_path: Path, db: Path) -> None:
+    inputs = write_valid_inputs(tmp_path / "in", skip=["events"])
+    write_csv(
+        inputs / "events.csv",
+        EVENT_HEADER,
+        [["e1", "c1", "page_view", "2024-01-01"], ["e2", "", "page_view", "2024-01-01"]],
+    )
+    before = datetime.now(load_raw.UTC).replace(tzinfo=None)
+    load_raw.load(inputs, db)
+    after = datetime.now(load_raw.UTC).replace(tzinfo=None)
+
+    [loaded_at] = load_times(db)
+    assert before <= loaded_at <= after
+    # The rejects say which load they came from.
+    assert load_times(db, "load_rejects") == [loaded_at]
+
+
+def test_loaded_at_increases_even_if_the_clock_goes_back(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = write_valid_inputs(tmp_path / "in")
+    late, early = datetime(2030, 1, 1, 12), datetime(2020, 1, 1)
+    monkeypatch.setattr(load_raw, "utc_now", lambda: late)
+    load_raw.load(inputs, db)
+    assert load_times(db) == [late]
+
+    monkeypatch.setattr(load_raw, "utc_now", lambda: early)
+    load_raw.load(inputs, db)
+    assert load_times(db) == [late + timedelta(microseconds=1)]
+    load_raw.load(inputs, db)
+    assert load_times(db) == [late + timedelta(microseconds=2)]
+
+    # A load without events still moves on, and its rejects say so.
+    contacts = tmp_path / "contacts_only"
+    contacts.mkdir()
+    write_csv(contacts / "contacts.csv", ["contact_id", "email", "created_at"], [["", "x", "y"]])
+    load_raw.load(contacts, db)
+    assert load_times(db) == [late + timedelta(microseconds=2)]
+    assert load_times(db, "load_rejects") == [late + timedelta(microseconds=3)]
+    load_raw.load(inputs, db)
+    assert load_times(db) == [late + timedelta(microseconds=4)]
+
+
+def test_a_loaded_at_column_in_the_input_is_ignored(
+    tmp_path: Path,
+    db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write_csv(
+        tmp_path / "events.csv",
+        [*EVENT_HEADER, "Loaded_At"],
+        [["e1", "c1", "page_view", "2024-01-01", "1999-01-01"], ["e2", "c1", "x", "soon", "?"]],
+    )
+    now = datetime(2031, 5, 6, 7, 8, 9, 123456)
+    monkeypatch.setattr(load_raw, "utc_now", lambda: now)
+    load_raw.load(tmp_path, db)
+    assert load_times(db) == [now]
+    assert "extra column(s) ignored: loaded_at" in capsys.readouterr().out
+    assert rejects(db, "events")[0][2]["loaded_at"] == "?"
+
+
+# ------------------------------------------------------------------------- append
+
+APPEND_HEADER = ["event_id", "contact_id", "event_type", "occurred_at", "detail"]
+
+
+def event_rows(database: Path) -> list[tuple]:
+    return query(database, "SELECT event_id, occurred_at, detail, loaded_at FROM raw.events")
+
+
+def test_append_keeps_old_rows_and_adds_new_ones_including_redelivered_events(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = write_valid_inputs(tmp_path / "first", skip=["events"])
+    write_csv(
+        first / "events.csv",
+        APPEND_HEADER,
+        [
+            ["e1", "c1", "page_view", "2024-03-01", "v1"],
+            ["e2", "c2", "page_view", "2024-03-01", ""],
+        ],
+    )
+    load_raw.load(first, db)
+    [first_load] = load_times(db)
+
+    second = tmp_path / "second"
+    second.mkdir()
+    write_csv(
+        second / "events.csv",
+        APPEND_HEADER,
+        [
+            ["e1", "c1", "page_view", "2024-03-05", "v2"],  # re-delivered, a later version
+            ["e3", "c1", "download", "2024-03-06", ""],
+            ["e3", "c1", "download", "2024-03-07", "dup"],  # duplicate within the batch
+            ["e4", "", "download", "2024-03-06", ""],  # rejected
+        ],
+    )
+    write_csv(second / "deals.csv", ["deal_id", "company_id", "is_won"], [["d9", "k1", "no"]])
+    capsys.readouterr()
+    assert load_raw.main(["--input", str(second), "--database", str(db), "--append", "events"]) == 0
+    out = capsys.readouterr().out
+    [_, second_load] = sorted(load_times(db))
+
+    assert second_load > first_load
+    assert event_rows(db) == [
+        ("e1", datetime(2024, 3, 1), "v1", first_load),
+        ("e2", datetime(2024, 3, 1), None, first_load),
+        ("e1", datetime(2024, 3, 5), "v2", second_load),
+        ("e3", datetime(2024, 3, 6), None, second_load),
+    ]
+    assert "rows read 4, loaded 2, rejected 2 (loaded + rejected == read: OK)" in out
+    assert "appended to raw.events: 2 rows before + 2 loaded = 4 rows after the load" in out
+    # The other tables of the input are replaced in the same load, the absent ones kept.
+    assert query(db, "SELECT deal_id FROM raw.deals") == [("d9",)]
+    assert query(db, "SELECT count(*) FROM raw.contacts") == [(2,)]
+
+
+def test_append_rejects_accumulate_with_their_loaded_at(tmp_path: Path, db: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(
+        inputs / "events.csv",
+        EVENT_HEADER,
+        [["e1", "c1", "page_view", "2024-01-01"], ["e2", "c1", "page_view", "later"]],
+    )
+    write_csv(inputs / "deals.csv", ["deal_id", "company_id", "is_won"], [["d1", "k1", "?"]])
+    load_raw.load(inputs, db)
+    counts = [load_raw.load(inputs, db, append=["events"]) for _ in range(2)]
+
+    assert [c["events"] for c in counts] == [
+        {"read": 2, "loaded": 1, "rejected": 1, "total": 2},
+        {"read": 2, "loaded": 1, "rejected": 1, "total": 3},
+    ]
+    loads = sorted(load_times(db))
+    assert len(loads) == 3
+    stored = query(db, "SELECT table_name, row_number, reason, loaded_at FROM raw.load_rejects")
+    reason = "unparseable timestamp occurred_at: 'later'"
+    # deals is replaced by every load: only the last load's reject is kept.
+    assert stored == [
+        ("deals", 1, "unparseable boolean is_won: '?'", loads[2]),
+        ("events", 2, reason, loads[0]),
+        ("events", 2, reason, loads[1]),
+        ("events", 2, reason, loads[2]),
+    ]
+    # A replacing load drops them again.
+    load_raw.load(inputs, db)
+    assert query(db, "SELECT count(*) FROM raw.load_rejects WHERE table_name = 'events'") == [(1,)]
+    assert query(db, "SELECT count(*) FROM raw.events") == [(1,)]
+
+
+def test_append_without_an_events_table_is_a_plain_load(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = write_valid_inputs(tmp_path / "in")
+    counts = load_raw.load(inputs, db, append=["events"])
+    assert counts["events"] == {"read": 2, "loaded": 2, "rejected": 0}
+    assert query(db, "SELECT count(*) FROM raw.events") == [(2,)]
+    assert "raw.events does not exist yet; loading it as a new table" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("contacts", "--append contacts: only events can be appended to"),
+        ("visits", "--append visits: unknown table"),
+    ],
+)
+def test_append_supports_only_events(
+    tmp_path: Path, db: Path, table: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = write_valid_inputs(tmp_path / "in")
+    argv = ["--input", str(inputs), "--database", str(db), "--append", "events", "--append", table]
+    assert load_raw.main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not db.exists()
+
+
+def test_append_to_an_older_database_without_loaded_at(tmp_path: Path, db: Path) -> None:
+    db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE raw.events (event_id VARCHAR, contact_id VARCHAR, event_type VARCHAR, "
+            "occurred_at TIMESTAMP, url VARCHAR, detail VARCHAR)"
+        )
+        con.execute(
+            "INSERT INTO raw.events VALUES ('e0', 'c1', 'page_view', '2023-01-01', 'u', '')"
+        )
+        con.execute(
+            "CREATE TABLE raw.load_rejects (table_name VARCHAR, source_file VARCHAR, "
+            "row_number BIGINT, reason VARCHAR, record VARCHAR)"
+        )
+        con.execute("INSERT INTO raw.load_rejects VALUES ('events', 'old.csv', 7, 'old', '{}')")
+    write_csv(tmp_path / "events.csv", EVENT_HEADER, [["e1", "c1", "page_view", "2024-01-01"]])
+
+    load_raw.load(tmp_path, db, append=["events"])
+
+    [(loaded_at,)] = query(db, "SELECT loaded_at FROM raw.events WHERE event_id = 'e1'")
+    assert loaded_at > datetime(2024, 1, 1)
+    assert query(db, "SELECT event_id, loaded_at FROM raw.events") == [
+        ("e0", datetime(1970, 1, 1)),
+        ("e1", loaded_at),
+    ]
+    assert column_types(db, "events")["loaded_at"] == "TIMESTAMP"
+    assert query(db, "SELECT source_file, loaded_at FROM raw.load_rejects") == [
+        ("old.csv", datetime(1970, 1, 1))
+    ]
+    # Later rows get no default.
+    with duckdb.connect(str(db)) as con:
+        con.execute("INSERT INTO raw.events (event_id) VALUES ('x')")
+        assert con.execute("SELECT loaded_at FROM raw.events WHERE event_id = 'x'").fetchall() == [
+            (None,)
+        ]
+
+
+def test_append_to_an_incompatible_table_is_an_error(tmp_path: Path, db: Path) -> None:
+    db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.events (event_id VARCHAR, occurred_at VARCHAR)")
+    write_csv(tmp_path / "events.csv", EVENT_HEADER, [["e1", "c1", "page_view", "2024-01-01"]])
+    with pytest.raises(load_raw.LoadError, match="load without --append to replace it"):
+        load_raw.load(tmp_path, db, append=["events"])
+    assert query(db, "SELECT count(*) FROM raw.events") == [(0,)]
+
+
+def test_a_failed_append_leaves_previous_tables_intact(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_raw.load(write_valid_inputs(tmp_path / "first"), db)
+    before = snapshot(db)
+
+    def fail(*_args: object) -> None:
+        raise duckdb.IOException("disk full (simulated)")
+
+    monkeypatch.setattr(load_raw, "replace_rejects", fail)
+    argv = ["--input", str(tmp_path / "first"), "--database", str(db), "--append", "events"]
+    assert load_raw.main(argv) == 1
+    assert snapshot(db) == before
+
+
+def test_help_describes_partitions_loaded_at_and_append(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        load_raw.main(["--help"])
+    out = capsys.readouterr().out
+    assert "--append TABLE" in out
+    assert "DIR/<table>/" in out
+    assert "loaded_at" in out
