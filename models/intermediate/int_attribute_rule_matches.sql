@@ -64,17 +64,13 @@ find_holders as (
 
 attach_values as (
 
+    -- '' stands for "no value": normalized_text makes '' and null alike.
     select
         attribute_rules.model_id,
         attribute_rules.rule_id,
         find_holders.holder_type,
         find_holders.holder_id,
-        attribute_rules.operator,
-        attribute_rules.value_number,
-        attribute_rules.value_lo,
-        attribute_rules.value_hi,
-        {{ normalized_text('attribute_values.field_value') }} as subject_text,
-        {{ to_number_or_null('attribute_values.field_value') }} as subject_number
+        coalesce(attribute_values.field_value, '') as value_key
     from attribute_rules
     inner join find_holders
         on attribute_rules.field_entity = find_holders.holder_type
@@ -86,21 +82,56 @@ attach_values as (
 
 ),
 
+find_distinct_values as (
+
+    -- Conditions are evaluated once per rule and distinct value (titles,
+    -- industries and countries repeat across holders), then joined back.
+    select distinct
+        attach_values.model_id,
+        attach_values.rule_id,
+        attach_values.value_key,
+        attribute_rules.operator,
+        attribute_rules.value_number,
+        attribute_rules.value_lo,
+        attribute_rules.value_hi,
+        {{ normalized_text("nullif(attach_values.value_key, '')") }} as subject_text
+    from attach_values
+    inner join attribute_rules
+        on
+            attach_values.model_id = attribute_rules.model_id
+            and attach_values.rule_id = attribute_rules.rule_id
+
+),
+
+add_subject_numbers as (
+
+    select
+        *,
+        {{ to_number_or_null('subject_text') }} as subject_number
+    from find_distinct_values
+
+),
+
 evaluate_conditions as (
 
-    {{ rule_condition_matches('attach_values', ['model_id', 'rule_id', 'holder_type', 'holder_id']) }}
+    {{ rule_condition_matches('add_subject_numbers', ['model_id', 'rule_id', 'value_key']) }}
 
 ),
 
 final as (
 
     select
-        model_id,
-        rule_id,
-        holder_type,
-        holder_id
-    from evaluate_conditions
-    where is_match
+        attach_values.model_id,
+        attach_values.rule_id,
+        attach_values.holder_type,
+        attach_values.holder_id
+    from attach_values
+    inner join evaluate_conditions
+        on
+            attach_values.model_id = evaluate_conditions.model_id
+            and attach_values.rule_id = evaluate_conditions.rule_id
+            and attach_values.value_key = evaluate_conditions.value_key
+    where evaluate_conditions.is_match
 
 )
 

@@ -30,26 +30,32 @@ score_times as (
 event_rules as (
 
     select
-        model_id,
-        rule_id,
-        max_count,
-        window_days,
-        within_days
-    from {{ ref('stg_config__scoring_rules') }}
-    where rule_type in ('event', 'frequency', 'inactivity', 'reset')
+        signatures.model_id,
+        signatures.rule_id,
+        signatures.rule_type,
+        signatures.matcher_signature,
+        rules.max_count,
+        rules.window_days,
+        rules.within_days
+    from {{ ref('int_event_rule_signatures') }} as signatures
+    inner join {{ ref('stg_config__scoring_rules') }} as rules
+        on
+            signatures.model_id = rules.model_id
+            and signatures.rule_id = rules.rule_id
 
 ),
 
 event_matches as (
 
     select
-        model_id,
-        rule_id,
-        rule_type,
+        matcher_signature,
         contact_id,
         event_id,
         occurred_at
     from {{ ref('int_event_rule_matches') }}
+    -- Matches after T count at no score time (and displace others only
+    -- after T); rows without event_id record matchers.
+    where event_id is not null and occurred_at <= {{ as_of_timestamp() }}
 
 ),
 
@@ -66,48 +72,77 @@ model_contacts as (
 
 number_matches as (
 
-    -- Oldest first; ties in occurred_at by event_id, as recency ranks them.
+    -- Per matcher and contact, oldest first (ties in occurred_at by
+    -- event_id, as recency ranks them), with the next match: numbered once
+    -- for every rule that shares the matcher.
     select
         event_matches.*,
         {{ epoch_microseconds('event_matches.occurred_at') }} as occurred_at_us,
         row_number() over (
-            partition by event_matches.model_id, event_matches.rule_id, event_matches.contact_id
+            partition by event_matches.matcher_signature, event_matches.contact_id
             order by event_matches.occurred_at, event_matches.event_id
-        ) as match_number
+        ) as match_number,
+        lead({{ epoch_microseconds('event_matches.occurred_at') }}) over (
+            partition by event_matches.matcher_signature, event_matches.contact_id
+            order by event_matches.occurred_at, event_matches.event_id
+        ) as next_occurred_at_us
     from event_matches
+
+),
+
+attach_rules as (
+
+    select
+        event_rules.model_id,
+        event_rules.rule_id,
+        event_rules.rule_type,
+        event_rules.max_count,
+        event_rules.window_days,
+        event_rules.within_days,
+        number_matches.matcher_signature,
+        number_matches.contact_id,
+        number_matches.event_id,
+        number_matches.occurred_at,
+        number_matches.occurred_at_us,
+        number_matches.match_number,
+        number_matches.next_occurred_at_us
+    from number_matches
+    inner join event_rules
+        on number_matches.matcher_signature = event_rules.matcher_signature
 
 ),
 
 find_displacing_matches as (
 
     -- The later match that pushes this one out of what the rule reads: the
-    -- max_count-th later one for event rules, the next one for inactivity
-    -- and reset rules (none for frequency rules or without max_count).
+    -- next one for inactivity and reset rules and event rules with
+    -- max_count 1; none for frequency rules or without max_count ...
     select
-        number_matches.model_id,
-        number_matches.rule_id,
-        number_matches.rule_type,
-        number_matches.contact_id,
-        number_matches.event_id,
-        number_matches.occurred_at,
-        number_matches.occurred_at_us,
-        event_rules.window_days,
-        event_rules.within_days,
+        attach_rules.*,
+        case
+            when attach_rules.rule_type in ('inactivity', 'reset')
+                then attach_rules.next_occurred_at_us
+            when attach_rules.rule_type = 'event' and attach_rules.max_count = 1
+                then attach_rules.next_occurred_at_us
+        end as displaced_at_us
+    from attach_rules
+    where not (attach_rules.rule_type = 'event' and coalesce(attach_rules.max_count, 0) > 1)
+
+    union all
+
+    -- ... and the max_count-th later one for other event rules with a
+    -- max_count: an equality join on the numbering, for those rules only.
+    select
+        attach_rules.*,
         {{ epoch_microseconds('displacing.occurred_at') }} as displaced_at_us
-    from number_matches
-    inner join event_rules
-        on
-            number_matches.model_id = event_rules.model_id
-            and number_matches.rule_id = event_rules.rule_id
+    from attach_rules
     left join number_matches as displacing
         on
-            number_matches.model_id = displacing.model_id
-            and number_matches.rule_id = displacing.rule_id
-            and number_matches.contact_id = displacing.contact_id
-            and displacing.match_number = number_matches.match_number + case
-                when number_matches.rule_type in ('inactivity', 'reset') then 1
-                when number_matches.rule_type = 'event' then event_rules.max_count
-            end
+            attach_rules.matcher_signature = displacing.matcher_signature
+            and attach_rules.contact_id = displacing.contact_id
+            and displacing.match_number
+            = attach_rules.match_number + cast(attach_rules.max_count as {{ dbt.type_bigint() }})
+    where attach_rules.rule_type = 'event' and coalesce(attach_rules.max_count, 0) > 1
 
 ),
 

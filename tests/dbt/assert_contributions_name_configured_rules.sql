@@ -1,5 +1,6 @@
 -- Every contribution names a rule of its model, in the rule's own group, and
--- its entity is a published lead or account.
+-- its entity is a published lead or account (equality joins only, so the
+-- check stays linear at scale).
 
 with
 
@@ -25,17 +26,19 @@ rules as (
 
 ),
 
-published as (
+leads as (
 
     select
         model_id,
-        contact_id,
-        company_id
+        contact_id
     from {{ ref('lead_scores') }}
-    union all
+
+),
+
+accounts as (
+
     select
         model_id,
-        cast(null as {{ dbt.type_string() }}) as contact_id,
         company_id
     from {{ ref('account_scores') }}
 
@@ -48,19 +51,16 @@ left join rules
         contributions.model_id = rules.model_id
         and contributions.rule_id = rules.rule_id
         and contributions.group_id = rules.group_id
+left join leads
+    on
+        contributions.model_id = leads.model_id
+        and contributions.contact_id = leads.contact_id
+left join accounts
+    on
+        contributions.model_id = accounts.model_id
+        and contributions.company_id = accounts.company_id
+        and contributions.contact_id is null
 where
     rules.rule_id is null
-    or not exists (
-        select 1
-        from published
-        where
-            published.model_id = contributions.model_id
-            and (
-                published.contact_id = contributions.contact_id
-                or (
-                    published.contact_id is null
-                    and contributions.contact_id is null
-                    and published.company_id = contributions.company_id
-                )
-            )
-    )
+    or (contributions.contact_id is not null and leads.contact_id is null)
+    or (contributions.contact_id is null and accounts.company_id is null)

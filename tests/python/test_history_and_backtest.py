@@ -374,7 +374,15 @@ def _insert_future_rows(database: Path, scenario: LeakScenario) -> None:
         for k in range(3, 8)
     ]
     with duckdb.connect(str(database)) as con:
-        con.executemany("insert into raw.events values (?, ?, ?, ?, ?, ?)", events)
+        # A later load: loaded_at after every loaded row.
+        (loaded_at,) = con.execute(
+            "select max(loaded_at) + interval 1 second from raw.events"
+        ).fetchone()
+        con.executemany(
+            "insert into raw.events (event_id, contact_id, event_type, occurred_at, url, detail,"
+            " loaded_at) values (?, ?, ?, ?, ?, ?, ?)",
+            [(*event, loaded_at) for event in events],
+        )
         con.execute(
             """
             insert into raw.contacts

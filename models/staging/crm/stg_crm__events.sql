@@ -1,3 +1,20 @@
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ clear_for_rebuild(source('crm', 'events'), 'loaded_at', 'loaded_at') }}",
+) }}
+
+{#-
+    Incremental (README, "Performance"): a run reads the raw rows loaded
+    after the newest loaded_at already here, plus the stored rows of the
+    event_ids they repeat, and replaces those event_ids with the winning
+    version. Raw tables without loaded_at, or replaced wholesale, rebuild.
+-#}
+{%- set events_source = source('crm', 'events') -%}
+{%- set read_all = incremental_rebuild_required(events_source, 'loaded_at', 'loaded_at') -%}
+
 with
 
 events as (
@@ -8,8 +25,12 @@ events as (
         event_type,
         occurred_at,
         url,
-        detail
-    from {{ source('crm', 'events') }}
+        detail,
+        {{ optional_source_column(events_source, 'loaded_at', dbt.type_timestamp()) }} as loaded_at
+    from {{ events_source }}
+    {%- if not read_all %}
+    where loaded_at > {{ incremental_watermark('loaded_at') }}
+    {%- endif %}
 
 ),
 
@@ -21,22 +42,48 @@ cleaned as (
         {{ normalized_text('event_type') }} as event_type,
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
         {{ clean_text('url') }} as url,
-        {{ clean_text('detail') }} as detail
+        {{ clean_text('detail') }} as detail,
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
     from events
 
 ),
 
+{% if not read_all -%}
+add_stored_versions as (
+
+    -- The versions already stored for the event_ids this run sees again.
+    select * from cleaned
+
+    union all
+
+    select
+        stored.event_id,
+        stored.contact_id,
+        stored.event_type,
+        stored.occurred_at,
+        stored.url,
+        stored.detail,
+        stored.loaded_at
+    from {{ this }} as stored
+    where stored.event_id in (select cleaned.event_id from cleaned)
+
+),
+
+{% endif -%}
 rank_duplicates as (
 
     -- An event_id seen twice keeps its latest version (ties broken on the
-    -- remaining columns, so the choice is deterministic).
+    -- remaining columns, so the choice is deterministic; between identical
+    -- versions the earliest load, so a re-delivered copy changes nothing).
     select
         *,
         row_number() over (
             partition by event_id
-            order by occurred_at desc, event_type desc, url desc, detail desc, contact_id desc
+            order by
+                occurred_at desc, event_type desc, url desc, detail desc, contact_id desc,
+                loaded_at asc
         ) as duplicate_rank
-    from cleaned
+    from {{ 'add_stored_versions' if not read_all else 'cleaned' }}
     where
         event_id is not null
         and contact_id is not null
@@ -53,7 +100,8 @@ final as (
         event_type,
         occurred_at,
         url,
-        detail
+        detail,
+        loaded_at
     from rank_duplicates
     where duplicate_rank = 1
 

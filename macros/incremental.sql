@@ -1,0 +1,153 @@
+{#
+    Incremental state (README, "Performance"): event-level models keep what
+    they computed and process only rows loaded since their last run.
+
+    Each incremental model records a watermark (the newest upstream load it
+    has processed) in one of its own columns. When the upstream's oldest row
+    is newer than that watermark, the upstream was replaced rather than
+    appended to (a full reload of the raw table), so the model starts over:
+    its pre-hook empties it and its body reads everything.
+#}
+
+{#
+    True when the incremental model `this` must be rebuilt from scratch
+    instead of extended: it is empty or lacks its watermark column (built by
+    an older version), the upstream lacks the watermark column, or the
+    upstream's oldest row is newer than `this`'s watermark.
+#}
+{% macro incremental_rebuild_required(upstream, upstream_column, watermark_column) %}
+    {%- if not is_incremental_run() -%}
+        {{- return(true) -}}
+    {%- endif -%}
+    {%- set upstream_columns = adapter.get_columns_in_relation(upstream) | map(attribute='name') | map('lower') | list -%}
+    {%- if upstream_column | lower not in upstream_columns -%}
+        {{- log('leadscore: ' ~ this ~ ' is rebuilt: ' ~ upstream ~ ' has no ' ~ upstream_column ~ ' column', info=true) -}}
+        {{- return(true) -}}
+    {%- endif -%}
+    {%- set own_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if watermark_column | lower not in own_columns -%}
+        {{- log('leadscore: ' ~ this ~ ' is rebuilt: it has no ' ~ watermark_column ~ ' column (built by an older version)', info=true) -}}
+        {{- return(true) -}}
+    {%- endif -%}
+    {%- set check -%}
+        select
+            (select max({{ watermark_column }}) from {{ this }}) as watermark,
+            (select min({{ upstream_column }}) from {{ upstream }}) as oldest_upstream
+    {%- endset -%}
+    {%- set row = run_query(check).rows[0] -%}
+    {%- if row[0] is none -%}
+        {{- return(true) -}}
+    {%- endif -%}
+    {%- if row[1] is not none and row[1] > row[0] -%}
+        {{- log('leadscore: ' ~ this ~ ' is rebuilt: every row of ' ~ upstream ~ ' is newer than its watermark ' ~ row[0] ~ ' (the upstream was replaced)', info=true) -}}
+        {{- return(true) -}}
+    {%- endif -%}
+    {{- return(false) -}}
+{% endmacro %}
+
+{# Pre-hook of an incremental model: empty it when it must be rebuilt. #}
+{% macro clear_for_rebuild(upstream, upstream_column, watermark_column) %}
+    {%- if is_incremental_run() and incremental_rebuild_required(upstream, upstream_column, watermark_column) -%}
+        delete from {{ this }}
+    {%- else -%}
+        select 1 as nothing_to_clear
+    {%- endif -%}
+{% endmacro %}
+
+{# The watermark of `this`, as a scalar subquery (null when empty). #}
+{% macro incremental_watermark(watermark_column) %}
+    (select max({{ watermark_column }}) from {{ this }})
+{% endmacro %}
+
+{#
+    `columns` as a list of SQL expressions `<length>:<text>` (`null:` for
+    null), ready for dbt.concat: an unambiguous serialisation to hash.
+#}
+{% macro length_prefixed_parts(columns) %}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first -%}{%- do parts.append("'/'") -%}{%- endif -%}
+        {%- do parts.append("coalesce(cast(length(" ~ column ~ ") as " ~ dbt.type_string() ~ "), 'null')") -%}
+        {%- do parts.append("':'") -%}
+        {%- do parts.append("coalesce(" ~ column ~ ", '')") -%}
+    {%- endfor -%}
+    {{- return(parts) -}}
+{% endmacro %}
+
+{#
+    Pre-hook of int_event_rule_matches: before a run adds matches, forget the
+    ones it will redo or that no longer hold: everything when the model is
+    rebuilt; else the matches of matchers no current rule has (changed or
+    removed rules) and of events loaded since the watermark (re-delivered
+    event_ids are matched again in their winning version).
+#}
+{% macro forget_stale_event_matches() %}
+    {%- if not is_incremental_run() -%}
+        select 1 as nothing_to_forget
+    {%- elif incremental_rebuild_required(ref('stg_crm__events'), 'loaded_at', 'matched_through') -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }}
+        where
+            matcher_signature not in (
+                select current_rules.matcher_signature
+                from {{ ref('int_event_rule_signatures') }} as current_rules
+            )
+            or event_id in (
+                select changed.event_id
+                from {{ ref('stg_crm__events') }} as changed
+                where changed.loaded_at > {{ incremental_watermark('matched_through') }}
+            )
+    {%- endif -%}
+{% endmacro %}
+
+{# is_incremental(), false where there is no relation to extend (unit tests). #}
+{% macro is_incremental_run() %}
+    {{- return(execute and this is not none and is_incremental()) -}}
+{% endmacro %}
+
+{#
+    True when some current matcher of int_event_rule_matches has not been
+    matched yet (a new or changed rule): the run must then read every event
+    for those matchers. Without any, a run reads only the new events.
+#}
+{% macro rules_to_match_in_full() %}
+    {%- if not is_incremental_run() -%}
+        {{- return(true) -}}
+    {%- endif -%}
+    {%- set check -%}
+        select count(distinct matcher_signature)
+        from {{ ref('int_event_rule_signatures') }}
+        where matcher_signature not in (
+            select recorded.matcher_signature
+            from {{ this }} as recorded
+            where recorded.event_id is null
+        )
+    {%- endset -%}
+    {%- set count = run_query(check).columns[0].values()[0] -%}
+    {%- if count > 0 -%}
+        {{- log('leadscore: ' ~ this ~ ': ' ~ count ~ ' new matcher(s) (new or changed rules) are matched over every event', info=true) -}}
+    {%- endif -%}
+    {{- return(count > 0) -}}
+{% endmacro %}
+
+{#
+    int_event_rule_matches: whether a matcher has not been matched yet (on a
+    rebuild, every one), as a boolean SQL expression on `matcher_column`.
+#}
+{% macro unmatched_matcher_condition(matcher_column, read_all) %}
+    {%- if read_all -%}
+        true
+    {%- else -%}
+        {{ matcher_column }} not in (select recorded.matcher_signature from {{ this }} as recorded where recorded.event_id is null)
+    {%- endif -%}
+{% endmacro %}
+
+{# int_event_rule_matches: the watermark before this run (null on a rebuild). #}
+{% macro previous_match_watermark(read_all) %}
+    {%- if read_all -%}
+        cast(null as {{ dbt.type_timestamp() }})
+    {%- else -%}
+        {{ incremental_watermark('matched_through') }}
+    {%- endif -%}
+{% endmacro %}
