@@ -30,11 +30,18 @@ BACKTEST_DB := $(BACKTEST_DIR)/leadscore.duckdb
 # Leads sales can work per cutoff period (30 days) in the sample: the capacity threshold.
 BACKTEST_CAPACITY ?= 200
 
-.PHONY: help setup demo backtest browser data load build summary test lint ruff dbt-test pytest clean
+# `make bench SIZE=10M`: the benchmark (README, "Performance"); SIZE is the number of events.
+SIZE ?= 10M
+REPEATS ?= 3
+# DuckDB uses every core unless told otherwise (profiles.yml, README "Performance").
+export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
+
+.PHONY: help setup demo backtest bench browser data load build summary test lint ruff dbt-test pytest clean
 
 help:
 	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary"
 	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
+	@echo "make bench SIZE=10M  benchmark full, daily incremental, as_of-forward and history builds"
 	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests) and pytest"
 	@echo "make clean  remove .venv, output/ and target/"
 
@@ -66,6 +73,9 @@ backtest: $(STAMP)
 		--rules proposed=$(BACKTEST_DIR)/scoring_rules_proposed.csv --capacity $(BACKTEST_CAPACITY) \
 		--write-calibration $(BACKTEST_DIR)/score_calibration.csv && \
 	echo "backtest finished in $$(( $$(date +%s) - start )) s; open $(CURDIR)/$(BACKTEST_DIR)/report.html"
+
+bench: $(STAMP)
+	$(BIN)/python scripts/benchmark.py --size $(SIZE) --repeats $(REPEATS)
 
 test: lint ruff dbt-test pytest
 	@echo "all checks passed"
