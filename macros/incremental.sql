@@ -151,3 +151,52 @@
         {{ incremental_watermark('matched_through') }}
     {%- endif -%}
 {% endmacro %}
+
+{# int_event_match_sequences: the watermark before this run (null on a rebuild). #}
+{% macro previous_sequence_watermark(read_all) %}
+    {%- if read_all -%}
+        cast(null as {{ dbt.type_timestamp() }})
+    {%- else -%}
+        {{ incremental_watermark('sequenced_through') }}
+    {%- endif -%}
+{% endmacro %}
+
+{#
+    int_event_match_sequences: the stored matcher and contact pairs that hold
+    an event loaded again since the watermark (none on a rebuild).
+#}
+{% macro stored_groups_with_reloaded_events(read_all) %}
+    {%- if read_all -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as matcher_signature,
+            cast(null as {{ dbt.type_string() }}) as contact_id
+        from {{ ref('int_event_rule_signatures') }}
+        where 1 = 0
+    {%- else -%}
+        select distinct
+            stored.matcher_signature,
+            stored.contact_id
+        from {{ this }} as stored
+        inner join {{ ref('stg_crm__events') }} as reloaded
+            on stored.event_id = reloaded.event_id
+        where reloaded.loaded_at > {{ incremental_watermark('sequenced_through') }}
+    {%- endif -%}
+{% endmacro %}
+
+{#
+    Pre-hook of int_event_match_sequences: empty it on a rebuild; else drop
+    the pairs of matchers no current rule has.
+#}
+{% macro forget_stale_match_sequences() %}
+    {%- if not is_incremental_run() -%}
+        select 1 as nothing_to_forget
+    {%- elif incremental_rebuild_required(ref('int_event_rule_matches'), 'matched_through', 'sequenced_through') -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }}
+        where matcher_signature not in (
+            select current_rules.matcher_signature
+            from {{ ref('int_event_rule_signatures') }} as current_rules
+        )
+    {%- endif -%}
+{% endmacro %}

@@ -81,7 +81,11 @@ def duckdb_settings() -> dict[str, str]:
 
 
 def measure(step: str, command: Sequence[str], log_path: Path, env: dict[str, str]) -> Run:
-    """Run `command`, its output to `log_path`; its wall time and peak RSS."""
+    """Run `command`, its output to `log_path`; its wall time and peak RSS.
+
+    Every finished run is also appended to `runs.jsonl` beside the log, so a
+    long benchmark that is interrupted keeps what it measured.
+    """
     with log_path.open("a") as out:
         out.write(f"\n$ {' '.join(command)}\n")
         out.flush()
@@ -93,7 +97,10 @@ def measure(step: str, command: Sequence[str], log_path: Path, env: dict[str, st
     if process.returncode != 0:
         raise RuntimeError(f"{step} failed (exit {process.returncode}); see {log_path}")
     # ru_maxrss is in kilobytes on Linux.
-    return Run(step, round(seconds, 2), round(usage.ru_maxrss / 1024, 1))
+    run = Run(step, round(seconds, 2), round(usage.ru_maxrss / 1024, 1))
+    with (log_path.parent / "runs.jsonl").open("a") as runs:
+        runs.write(json.dumps(asdict(run)) + "\n")
+    return run
 
 
 def ts(day: date) -> str:

@@ -45,17 +45,20 @@ event_rules as (
 
 ),
 
-event_matches as (
+sequenced_matches as (
 
+    -- Every match in its matcher and contact's order (a marker row without
+    -- event_id is not a match).
     select
         matcher_signature,
         contact_id,
         event_id,
-        occurred_at
-    from {{ ref('int_event_rule_matches') }}
-    -- Matches after T count at no score time (and displace others only
-    -- after T); rows without event_id record matchers.
-    where event_id is not null and occurred_at <= {{ as_of_timestamp() }}
+        occurred_at,
+        match_number,
+        {{ epoch_microseconds('occurred_at') }} as occurred_at_us,
+        {{ epoch_microseconds('next_occurred_at') }} as next_occurred_at_us
+    from {{ ref('int_event_match_sequences') }}
+    where event_id is not null
 
 ),
 
@@ -72,21 +75,12 @@ model_contacts as (
 
 number_matches as (
 
-    -- Per matcher and contact, oldest first (ties in occurred_at by
-    -- event_id, as recency ranks them), with the next match: numbered once
-    -- for every rule that shares the matcher.
-    select
-        event_matches.*,
-        {{ epoch_microseconds('event_matches.occurred_at') }} as occurred_at_us,
-        row_number() over (
-            partition by event_matches.matcher_signature, event_matches.contact_id
-            order by event_matches.occurred_at, event_matches.event_id
-        ) as match_number,
-        lead({{ epoch_microseconds('event_matches.occurred_at') }}) over (
-            partition by event_matches.matcher_signature, event_matches.contact_id
-            order by event_matches.occurred_at, event_matches.event_id
-        ) as next_occurred_at_us
-    from event_matches
+    -- Matches after T count at no score time; a later match displaces an
+    -- earlier one only from its own occurred_at on, so the numbering may
+    -- include matches after T.
+    select *
+    from sequenced_matches
+    where occurred_at <= {{ as_of_timestamp() }}
 
 ),
 
@@ -136,7 +130,7 @@ find_displacing_matches as (
         attach_rules.*,
         {{ epoch_microseconds('displacing.occurred_at') }} as displaced_at_us
     from attach_rules
-    left join number_matches as displacing
+    left join sequenced_matches as displacing
         on
             attach_rules.matcher_signature = displacing.matcher_signature
             and attach_rules.contact_id = displacing.contact_id
