@@ -73,14 +73,70 @@ model_contacts as (
 
 ),
 
+find_first_score_time as (
+
+    select min(scored_at_us) as first_scored_at_us
+    from score_times
+
+),
+
+find_matcher_reach as (
+
+    -- How long after it occurred any rule of a matcher can still read a
+    -- match (a bound, before the exact per-rule end below): a window or
+    -- within_days; or until the next match (inactivity, reset, event rules
+    -- with max_count 1); or for ever (other event rules without a window).
+    select
+        matcher_signature,
+        max(
+            case
+                when rule_type = 'event' and window_days is null and coalesce(max_count, 0) <> 1 then 1
+                else 0
+            end
+        ) as is_unbounded,
+        max(
+            case
+                when rule_type = 'frequency' then within_days
+                when rule_type = 'event' then window_days
+            end
+        ) as max_days,
+        max(
+            case
+                when rule_type in ('inactivity', 'reset') then 1
+                when rule_type = 'event' and window_days is null and max_count = 1 then 1
+                else 0
+            end
+        ) as is_read_until_next_match
+    from event_rules
+    group by matcher_signature
+
+),
+
 number_matches as (
 
-    -- Matches after T count at no score time; a later match displaces an
-    -- earlier one only from its own occurred_at on, so the numbering may
-    -- include matches after T.
-    select *
+    -- The matches some score time can read: at or before T, and not past
+    -- their matcher's reach at the earliest score time. Cheap columns only,
+    -- before the per-rule expansion. (A later match displaces an earlier
+    -- one only from its own occurred_at on, so the numbering may include
+    -- matches after T.)
+    select sequenced_matches.*
     from sequenced_matches
-    where occurred_at <= {{ as_of_timestamp() }}
+    inner join find_matcher_reach
+        on sequenced_matches.matcher_signature = find_matcher_reach.matcher_signature
+    cross join find_first_score_time as first_score_time
+    where
+        sequenced_matches.occurred_at <= {{ as_of_timestamp() }}
+        and (
+            find_matcher_reach.is_unbounded = 1
+            or sequenced_matches.occurred_at_us
+            + coalesce(find_matcher_reach.max_days, 0) * {{ micros_per_day }}
+            > first_score_time.first_scored_at_us
+            or (
+                find_matcher_reach.is_read_until_next_match = 1
+                and coalesce(sequenced_matches.next_occurred_at_us, {{ end_of_time }})
+                > first_score_time.first_scored_at_us
+            )
+        )
 
 ),
 
@@ -103,6 +159,24 @@ attach_rules as (
     from number_matches
     inner join event_rules
         on number_matches.matcher_signature = event_rules.matcher_signature
+
+),
+
+displacing_candidates as (
+
+    -- Matches of the matchers that have event rules with max_count > 1.
+    select
+        matcher_signature,
+        contact_id,
+        match_number,
+        occurred_at
+    from sequenced_matches
+    where
+        matcher_signature in (
+            select counted_rules.matcher_signature
+            from event_rules as counted_rules
+            where counted_rules.rule_type = 'event' and counted_rules.max_count > 1
+        )
 
 ),
 
@@ -130,7 +204,7 @@ find_displacing_matches as (
         attach_rules.*,
         {{ epoch_microseconds('displacing.occurred_at') }} as displaced_at_us
     from attach_rules
-    left join sequenced_matches as displacing
+    left join displacing_candidates as displacing
         on
             attach_rules.matcher_signature = displacing.matcher_signature
             and attach_rules.contact_id = displacing.contact_id
