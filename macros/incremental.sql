@@ -143,21 +143,12 @@
     {%- endif -%}
 {% endmacro %}
 
-{# int_event_rule_matches: the watermark before this run (null on a rebuild). #}
-{% macro previous_match_watermark(read_all) %}
+{# The watermark of `this` before this run, or a typed null on a rebuild. #}
+{% macro previous_watermark(watermark_column, read_all) %}
     {%- if read_all -%}
         cast(null as {{ dbt.type_timestamp() }})
     {%- else -%}
-        {{ incremental_watermark('matched_through') }}
-    {%- endif -%}
-{% endmacro %}
-
-{# int_event_match_sequences: the watermark before this run (null on a rebuild). #}
-{% macro previous_sequence_watermark(read_all) %}
-    {%- if read_all -%}
-        cast(null as {{ dbt.type_timestamp() }})
-    {%- else -%}
-        {{ incremental_watermark('sequenced_through') }}
+        {{ incremental_watermark(watermark_column) }}
     {%- endif -%}
 {% endmacro %}
 

@@ -43,7 +43,7 @@ event_matches as (
 find_watermark as (
 
     select
-        {{ previous_sequence_watermark(read_all) }} as previous_watermark,
+        {{ previous_watermark('sequenced_through', read_all) }} as previous_watermark,
         max(matched_through) as sequenced_through
     from {{ matches_relation }}
 

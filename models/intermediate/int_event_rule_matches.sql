@@ -83,7 +83,7 @@ choose_work as (
 find_watermark as (
 
     select
-        {{ previous_match_watermark(read_all) }} as previous_watermark,
+        {{ previous_watermark('matched_through', read_all) }} as previous_watermark,
         max(loaded_at) as matched_through
     from events
 
