@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 
+# `make demo ENGINE=postgres|spark` builds on that profiles.yml target (README, "Other engines").
+ENGINE ?= duckdb
+ENGINE_STAMP := $(VENV)/.engines-installed
 DEMO_CONTACTS ?= 500
 DEMO_SEED ?= 42
 DEMO_DATA := output/sample
@@ -36,13 +39,15 @@ REPEATS ?= 3
 # DuckDB uses every core unless told otherwise (profiles.yml, README "Performance").
 export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 
-.PHONY: help setup demo backtest bench browser data load build summary test lint ruff dbt-test pytest clean
+.PHONY: help setup engines-setup java demo backtest bench browser data load build summary test lint ruff dbt-test pytest test-engines clean
 
 help:
 	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary"
 	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
 	@echo "make bench SIZE=10M  benchmark full, daily incremental, as_of-forward and history builds"
+	@echo "make demo ENGINE=postgres|spark  the demo on PostgreSQL or Spark (README, \"Other engines\")"
 	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests) and pytest"
+	@echo "make test-engines  DuckDB, PostgreSQL and Spark builds of one sample, compared row for row"
 	@echo "make clean  remove .venv, output/ and target/"
 
 $(STAMP): requirements.txt
@@ -53,13 +58,32 @@ $(STAMP): requirements.txt
 
 setup: $(STAMP)
 
-demo: $(STAMP)
+# Adapters for PostgreSQL and Spark (dbt-postgres, dbt-spark, PySpark).
+$(ENGINE_STAMP): $(STAMP) requirements-engines.txt
+	$(BIN)/pip install --quiet -r requirements-engines.txt
+	touch $(ENGINE_STAMP)
+
+engines-setup: $(ENGINE_STAMP) java
+
+# Java 17 for local Spark (Debian's package), when missing.
+java:
+	@mkdir -p output
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing Java 17 (Debian) for Spark"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless) \
+			>output/apt-java.log 2>&1 || echo "could not install java: see output/apt-java.log"; }
+
+# The raw data is validated into DuckDB (load_raw.py) and, for another engine,
+# copied there (load_raw.py --target runs copy_raw.py); dbt then builds on $(ENGINE).
+demo: $(STAMP) $(if $(filter-out duckdb,$(ENGINE)),engines-setup)
 	@start=$$(date +%s); \
 	$(BIN)/python scripts/generate_data.py --output $(DEMO_DATA) --contacts $(DEMO_CONTACTS) --seed $(DEMO_SEED) && \
-	$(BIN)/python scripts/load_raw.py --input $(DEMO_DATA) --database $(DEMO_DB) && \
-	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --quiet && \
-	$(BIN)/python scripts/summary.py --database $(DEMO_DB) && \
-	echo "demo finished in $$(( $$(date +%s) - start )) s; scores are in $(DEMO_DB) (schema main)"
+	$(BIN)/python scripts/load_raw.py --input $(DEMO_DATA) --database $(DEMO_DB) --target $(ENGINE) && \
+	build_start=$$(date +%s) && \
+	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --quiet --target $(ENGINE) && \
+	build_seconds=$$(( $$(date +%s) - build_start )) && \
+	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/python scripts/summary.py --target $(ENGINE) && \
+	echo "demo finished in $$(( $$(date +%s) - start )) s (dbt build on $(ENGINE): $$build_seconds s); scores are in the $(ENGINE) target of profiles.yml"
 
 backtest: $(STAMP)
 	@start=$$(date +%s); \
@@ -104,6 +128,20 @@ browser:
 
 pytest: $(STAMP) browser
 	$(BIN)/pytest tests/python
+
+# Cross-engine equality (tests/engines): installs the adapters and Java, starts a
+# PostgreSQL on loopback (Debian's package; LEADSCORE_LOCAL_POSTGRES=0 uses the
+# server of the postgres target instead), runs the checks, stops the server.
+# The password is random unless LEADSCORE_PG_PASSWORD is set.
+LEADSCORE_LOCAL_POSTGRES ?= 1
+test-engines: engines-setup
+	@rm -f output/engines/timings.json; \
+	export LEADSCORE_PG_PASSWORD="$${LEADSCORE_PG_PASSWORD:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}"; \
+	if [ "$(LEADSCORE_LOCAL_POSTGRES)" = 1 ]; then scripts/local_postgres.sh start || exit 1; fi; \
+	LEADSCORE_ENGINES_REQUIRED=1 $(BIN)/pytest tests/engines; status=$$?; \
+	if [ "$(LEADSCORE_LOCAL_POSTGRES)" = 1 ]; then scripts/local_postgres.sh stop; fi; \
+	[ -f output/engines/timings.json ] && echo "step wall times (s):" && cat output/engines/timings.json; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) output target logs

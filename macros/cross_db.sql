@@ -159,3 +159,27 @@
             then try_cast(replace(trim({{ text_expr }}), 'T', ' ') as timestamp)
     end
 {%- endmacro %}
+
+
+{#
+    A double rounded to `digits` decimals, half away from zero, as a double.
+    PostgreSQL rounds only numeric; DuckDB and Spark round doubles directly.
+    A value exactly halfway in decimal but not in binary (0.285 is stored as
+    0.28499999...) may round either way depending on the engine: up to 0.01
+    apart (README, "Other engines").
+#}
+{% macro round_to(number_expr, digits) %}
+    {{- return(adapter.dispatch('round_to', 'leadscore')(number_expr, digits)) -}}
+{% endmacro %}
+
+{% macro default__round_to(number_expr, digits) %}
+    cast(round(cast({{ number_expr }} as numeric), {{ digits }}) as {{ type_double() }})
+{%- endmacro %}
+
+{% macro duckdb__round_to(number_expr, digits) %}
+    round({{ number_expr }}, {{ digits }})
+{%- endmacro %}
+
+{% macro spark__round_to(number_expr, digits) %}
+    round({{ number_expr }}, {{ digits }})
+{%- endmacro %}

@@ -2,7 +2,7 @@
 """Load raw CRM exports (CSV or Parquet) into the DuckDB `raw` schema.
 
     python scripts/load_raw.py --input DIR [--database PATH] [--schema raw]
-                               [--append events]
+                               [--append events] [--target postgres|spark]
 
 For each table of the contract (spec section 1: contacts, companies, events,
 deals, list_memberships) the loader reads `DIR/<table>.csv`,
@@ -1180,6 +1180,11 @@ loaded_at:
   re-delivered event_ids: raw keeps every version) and its rejects, instead of
   replacing raw.events and its rejects. Plain load when raw.events is missing.
 
+--target postgres|spark:
+  after the load, copy the raw schema (every table, load_rejects included)
+  from the DuckDB file to that profiles.yml target (scripts/copy_raw.py), so
+  `dbt build --target ...` scores exactly the rows validated here.
+
 exit status: 0 loaded, 2 unusable input (nothing written), 1 load failed
 (previous tables left intact).
 """
@@ -1210,6 +1215,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="TABLE",
         help="append the table's accepted rows instead of replacing it (repeatable; only events)",
     )
+    parser.add_argument(
+        "--target",
+        default="duckdb",
+        help="profiles.yml target to score on: duckdb (default) or postgres/spark, which get "
+        "a copy of the loaded raw schema",
+    )
     return parser.parse_args(argv)
 
 
@@ -1224,6 +1235,15 @@ def main(argv: list[str] | None = None) -> int:
     except (duckdb.Error, RuntimeError, OSError) as exc:
         print(f"error: load failed, previous tables left intact: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    if args.target != "duckdb":
+        from copy_raw import CopyError, copy_raw
+        from engines import ProfileError
+
+        try:
+            copy_raw(database, args.target, args.schema)
+        except (CopyError, ProfileError) as exc:
+            print(f"error: loaded into {database}, but not copied: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
     return 0
 
 

@@ -1,6 +1,8 @@
 """Print a short summary of the published scores: tiers per model and the top leads.
 
-Reads the DuckDB file read-only, after `dbt build` has finished.
+Reads the DuckDB file read-only, after `dbt build` has finished. With
+`--target postgres|spark` it reads the marts from that profiles.yml target
+instead (copied into an in-memory DuckDB, where the same queries run).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+from engines import ProfileError, fetch_table, load_target
 
 DEFAULT_DATABASE = Path(os.environ.get("LEADSCORE_DUCKDB_PATH", "output/leadscore.duckdb"))
 
@@ -68,9 +72,34 @@ def print_table(headers: list[str], rows: list[tuple]) -> None:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
-def summarize(database: Path, schema: str = "main", top: int = 10, reasons: int = 3) -> None:
+SUMMARY_TABLES = ("lead_scores", "account_scores", "lead_score_contributions")
+
+
+def marts_in_memory(target: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the marts the summary reads, fetched from `target`."""
+    settings = load_target(target)
+    con = duckdb.connect()
+    for table in SUMMARY_TABLES:
+        columns, rows = fetch_table(target, settings, table)
+        data = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
+        con.register(f"{table}_arrow", data)
+        con.execute(f"create table main.{table} as select * from {table}_arrow")
+    return con
+
+
+def summarize(
+    database: Path,
+    schema: str = "main",
+    top: int = 10,
+    reasons: int = 3,
+    target: str = "duckdb",
+) -> None:
     """Print leads per tier per model and the top leads with their main reasons."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    if target == "duckdb":
+        con = duckdb.connect(str(database), read_only=True)
+    else:
+        con, schema = marts_in_memory(target), "main"
+    with con:
         tiers = con.execute(TIERS_SQL.format(schema=schema)).fetchall()
         top_leads = con.execute(
             TOP_LEADS_SQL.format(schema=schema, top=top, reasons=reasons)
@@ -100,11 +129,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
     parser.add_argument("--schema", default="main", help="schema of the marts")
     parser.add_argument("--top", type=int, default=10, help="number of top leads to list")
+    parser.add_argument(
+        "--target",
+        default="duckdb",
+        help="profiles.yml target holding the marts (default duckdb: --database)",
+    )
     args = parser.parse_args(argv)
-    if not args.database.exists():
+    if args.target == "duckdb" and not args.database.exists():
         print(f"error: database {args.database} does not exist; run `make demo`", file=sys.stderr)
         return 2
-    summarize(args.database, args.schema, args.top)
+    try:
+        summarize(args.database, args.schema, args.top, target=args.target)
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -109,7 +109,7 @@ recomputed as (
 select *
 from recomputed
 where
-    abs(score - round(greatest(least(total_points, max_score), 0), 2)) > 0.005
-    or abs(fit_score - round(greatest(least(fit_points, max_score), 0), 2)) > 0.005
-    or abs(engagement_score - round(greatest(least(engagement_points, max_score), 0), 2)) > 0.005
+    abs(score - {{ round_to('greatest(least(total_points, max_score), 0)', 2) }}) > 0.005
+    or abs(fit_score - {{ round_to('greatest(least(fit_points, max_score), 0)', 2) }}) > 0.005
+    or abs(engagement_score - {{ round_to('greatest(least(engagement_points, max_score), 0)', 2) }}) > 0.005
 {% endmacro %}

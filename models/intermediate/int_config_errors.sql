@@ -1,4 +1,11 @@
 {#-
+    A table, not a view: several tests and the build's gate read it, and
+    engines that plan each query from scratch (Spark) would re-plan these
+    checks for every one of them.
+-#}
+{{ config(materialized='table') }}
+
+{#-
     Every problem found in the config seeds, one row each: which seed, which
     model and item (group, rule or tier), how severe (`error` fails the build
     before any scoring model runs; `warn` is reported) and what is wrong.
@@ -17,7 +24,7 @@
 {%- set model_checks = [
     ("error", "model_id is null", "'model_id is empty'"),
     ("error", "duplicates > 1",
-        "'model_id appears ' || cast(duplicates as varchar) || ' times; model ids must be unique'"),
+        "'model_id appears ' || cast(duplicates as " ~ dbt.type_string() ~ ") || ' times; model ids must be unique'"),
     ("error", "scope is null or scope not in ('contact', 'company')",
         "'scope ''' || coalesce(scope, '') || ''' is unknown; use contact or company'"),
     ("error", "max_score_text is not null and (max_score_parsed is null or max_score_parsed <= 0)",
@@ -33,7 +40,7 @@
 {%- set group_checks = [
     ("error", "group_id is null", "'group_id is empty'"),
     ("error", "duplicates > 1",
-        "'group_id appears ' || cast(duplicates as varchar) || ' times in this model; group ids must be unique per model'"),
+        "'group_id appears ' || cast(duplicates as " ~ dbt.type_string() ~ ") || ' times in this model; group ids must be unique per model'"),
     ("error", "not has_model",
         "'model ''' || coalesce(model_id, '') || ''' is not defined in scoring_models'"),
     ("error", "dimension is null or dimension not in ('fit', 'engagement')",
@@ -51,7 +58,7 @@
     ("error", "min_score is null",
         "'min_score ''' || coalesce(min_score_text, '') || ''' is not a number'"),
     ("error", "duplicate_tiers > 1",
-        "'tier is defined ' || cast(duplicate_tiers as varchar) || ' times for this model and dimension'"),
+        "'tier is defined ' || cast(duplicate_tiers as " ~ dbt.type_string() ~ ") || ' times for this model and dimension'"),
     ("error", "duplicate_min_scores > 1",
         "'another tier of this model and dimension has the same min_score ' || min_score_text"),
 ] -%}
@@ -76,7 +83,7 @@
 {%- set rule_checks = [
     ("error", "rule_id is null", "'rule_id is empty'"),
     ("error", "duplicates > 1",
-        "'rule_id appears ' || cast(duplicates as varchar) || ' times in this model; rule ids must be unique per model'"),
+        "'rule_id appears ' || cast(duplicates as " ~ dbt.type_string() ~ ") || ' times in this model; rule ids must be unique per model'"),
     ("error", "not has_model",
         "'model ''' || coalesce(model_id, '') || ''' is not defined in scoring_models'"),
     ("error", "rule_type is null or rule_type not in " ~ rule_types,

@@ -76,7 +76,7 @@ sum_dimensions as (
 
 ),
 
-clamp_and_round as (
+clamp_dimensions as (
 
     select
         model_entities.scored_at,
@@ -87,19 +87,13 @@ clamp_and_round as (
         model_entities.company_id,
         model_entities.owner_id,
         scoring_models.qualified_threshold,
-        {%- for dimension in ['score', 'fit_score', 'engagement_score'] %}
-        {%- set points_column = {
-            'score': 'total_points', 'fit_score': 'fit_points', 'engagement_score': 'engagement_points'
-        }[dimension] %}
-            round(
-                case
-                    when coalesce(sum_dimensions.{{ points_column }}, 0) < 0 then 0
-                    when sum_dimensions.{{ points_column }} > scoring_models.max_score
-                        then scoring_models.max_score
-                    else coalesce(sum_dimensions.{{ points_column }}, 0)
-                end,
-                2
-            ) as {{ dimension }}{% if not loop.last %},{% endif %}
+        {%- for points_column in ['total_points', 'fit_points', 'engagement_points'] %}
+            case
+                when coalesce(sum_dimensions.{{ points_column }}, 0) < 0 then 0
+                when sum_dimensions.{{ points_column }} > scoring_models.max_score
+                    then scoring_models.max_score
+                else coalesce(sum_dimensions.{{ points_column }}, 0)
+            end as clamped_{{ points_column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from model_entities
     inner join scoring_models
@@ -109,6 +103,24 @@ clamp_and_round as (
             model_entities.scored_at = sum_dimensions.scored_at
             and model_entities.model_id = sum_dimensions.model_id
             and model_entities.entity_id = sum_dimensions.entity_id
+
+),
+
+clamp_and_round as (
+
+    select
+        scored_at,
+        model_id,
+        scope,
+        entity_id,
+        contact_id,
+        company_id,
+        owner_id,
+        qualified_threshold,
+        {{ round_to('clamped_total_points', 2) }} as score,
+        {{ round_to('clamped_fit_points', 2) }} as fit_score,
+        {{ round_to('clamped_engagement_points', 2) }} as engagement_score
+    from clamp_dimensions
 
 ),
 

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_event_matches() }}",

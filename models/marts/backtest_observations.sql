@@ -1,3 +1,5 @@
+{{ config(indexes=mart_indexes(['model_id', 'cutoff_at', 'contact_id', 'company_id'])) }}
+
 with
 
 backtest_labels as (

@@ -1,3 +1,5 @@
+{{ config(indexes=mart_indexes(['model_id', 'contact_id', 'company_id'])) }}
+
 -- Per model and entity, what changed over the score history: when it first
 -- became qualified, when it last crossed the threshold (either way), its
 -- previous and current tier. The feed a CRM sync or an alert reads.

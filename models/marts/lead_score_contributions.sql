@@ -1,3 +1,5 @@
+{{ config(indexes=mart_indexes(['model_id', 'contact_id', 'company_id', 'rule_id'])) }}
+
 with
 
 rule_hits as (

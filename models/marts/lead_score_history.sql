@@ -1,3 +1,5 @@
+{{ config(indexes=mart_indexes(['model_id', 'contact_id', 'company_id', 'scored_at'])) }}
+
 with
 
 history_times as (

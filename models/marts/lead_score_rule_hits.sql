@@ -1,3 +1,5 @@
+{{ config(indexes=mart_indexes(['model_id', 'contact_id', 'company_id', 'rule_id'])) }}
+
 with
 
 current_score_time as (

@@ -1,0 +1,279 @@
+"""The same data and config through DuckDB, PostgreSQL and Spark give the same marts.
+
+Run by `make test-engines` (README, "Other engines"), which installs the
+adapters, starts a local PostgreSQL and sets LEADSCORE_ENGINES_REQUIRED=1: an
+engine that cannot run is then a failure, not a skip.
+
+1. A generated sample is split: events before 2026-06-29 are loaded first;
+   the rest, plus five earlier events re-delivered a day later, are a daily
+   batch appended afterwards.
+2. The first load is validated into DuckDB and copied to PostgreSQL and
+   Spark (scripts/copy_raw.py); `dbt build` (seeds, models, unit and data
+   tests) runs on each engine at T = 2026-06-30 00:00 UTC.
+3. Every mart of the spec must agree with DuckDB's row for row, numbers
+   within 0.01 (scripts/compare_engines.py).
+4. The batch is appended (`load_raw.py --append events`) and copied again;
+   DuckDB and PostgreSQL build incrementally at T + 18 h and must still
+   agree: PostgreSQL's incremental models (delete+insert) give DuckDB's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+
+from compare_engines import MARTS, compare_table, read  # noqa: E402
+from engines import load_target  # noqa: E402
+
+ENGINES = ("postgres", "spark")
+REQUIRED = os.environ.get("LEADSCORE_ENGINES_REQUIRED") == "1"
+CONTACTS = 300
+SEED = 7
+END = "2026-06-30"
+FIRST_CUTOFF = "2026-06-29 00:00:00"
+FIRST_AS_OF = "2026-06-30T00:00:00Z"
+DAILY_AS_OF = "2026-06-30T18:00:00Z"
+TOLERANCE = 0.01
+# Raw and model schemas of their own, so a developer's PostgreSQL keeps its tables.
+RAW_SCHEMA = "raw_engine_test"
+REDELIVERED = 5
+
+
+def unavailable(engine: str) -> str | None:
+    """Why `engine` cannot run here, or None."""
+    modules = {"postgres": "psycopg2", "spark": "pyspark"}
+    try:
+        __import__(modules[engine])
+    except ImportError:
+        return f"{modules[engine]} is not installed (pip install -r requirements-engines.txt)"
+    if engine == "postgres" and "LEADSCORE_PG_PASSWORD" not in os.environ:
+        return "LEADSCORE_PG_PASSWORD is not set (make test-engines starts a local server)"
+    if engine == "spark" and shutil.which("java") is None:
+        return "java is not installed"
+    return None
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"engine check required but cannot run: {reason}")
+    pytest.skip(reason)
+
+
+class Run:
+    """Runs the scripts and dbt against per-test paths and schemas, timing each step."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.timings: dict[str, float] = {}
+        # engine -> True when built, else why it could not run.
+        self.built: dict[str, bool | str] = {}
+        self.env = {
+            **os.environ,
+            "DBT_PROFILES_DIR": str(REPO),
+            "LEADSCORE_DUCKDB_PATH": str(work / "leadscore.duckdb"),
+            "LEADSCORE_SPARK_DIR": str(work / "spark"),
+            "LEADSCORE_PG_SCHEMA": "leadscore_engine_test",
+        }
+
+    def __call__(self, label: str, command: list[str]) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
+        result = subprocess.run(
+            command, cwd=REPO, env=self.env, capture_output=True, text=True, check=False
+        )
+        self.timings[label] = round(time.monotonic() - started, 1)
+        log = self.work / f"{label}.log"
+        log.write_text(result.stdout + result.stderr)
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+            pytest.fail(f"{label} failed (exit {result.returncode}; log {log}):\n{tail}")
+        return result
+
+    def script(self, label: str, name: str, *args: str) -> None:
+        self(label, [sys.executable, str(REPO / "scripts" / name), *args])
+
+    def dbt_build(self, label: str, target: str, as_of: str) -> None:
+        self(
+            label,
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                "build",
+                "--target",
+                target,
+                "--vars",
+                json.dumps({"as_of": as_of, "raw_schema": RAW_SCHEMA}),
+                "--target-path",
+                str(self.work / f"target_{target}"),
+                "--log-path",
+                str(self.work / f"logs_{target}"),
+            ],
+        )
+
+    def load_duckdb(self, label: str, data: Path, *args: str) -> None:
+        database = self.env["LEADSCORE_DUCKDB_PATH"]
+        self.script(
+            label, "load_raw.py", "--input", str(data), "--database", database,
+            "--schema", RAW_SCHEMA, *args,
+        )  # fmt: skip
+
+    def copy(self, label: str, target: str) -> None:
+        self.script(
+            label,
+            "copy_raw.py",
+            "--target",
+            target,
+            "--database",
+            self.env["LEADSCORE_DUCKDB_PATH"],
+            "--schema",
+            RAW_SCHEMA,
+        )
+
+    def compare(self, target: str, table: str) -> Any:
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            base = read("duckdb", load_target("duckdb"), table)
+            other = read(target, load_target(target), table)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        return compare_table(table, base, target, other, TOLERANCE)
+
+
+def split_sample(data: Path, first: Path, batch: Path) -> dict[str, int]:
+    """First load (every table, events before FIRST_CUTOFF) and the daily batch."""
+    first.mkdir(parents=True)
+    batch.mkdir(parents=True)
+    for table in ("contacts", "companies", "deals", "list_memberships"):
+        shutil.copy2(data / f"{table}.csv", first / f"{table}.csv")
+    events = f"read_csv('{data / 'events.csv'}', all_varchar = true)"
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * from {events} where occurred_at < '{FIRST_CUTOFF}' order by event_id) "
+            f"to '{first / 'events.csv'}' (header, force_quote *)"
+        )
+        # The batch: the day's events, and five earlier ones again, each moved a day later.
+        con.execute(
+            f"""
+            copy (
+                select * from {events} where occurred_at >= '{FIRST_CUTOFF}'
+                union all
+                select * replace (
+                    strftime(cast(occurred_at as timestamp) + interval 1 day, '%Y-%m-%dT%H:%M:%SZ')
+                        as occurred_at
+                )
+                from (
+                    select * from {events} where occurred_at < '{FIRST_CUTOFF}'
+                    order by event_id limit {REDELIVERED}
+                )
+                order by event_id
+            ) to '{batch / "events.csv"}' (header, force_quote *)
+            """
+        )
+        counts = {
+            name: con.execute(f"select count(*) from read_csv('{path}')").fetchone()[0]
+            for name, path in (
+                ("first_events", first / "events.csv"),
+                ("batch_events", batch / "events.csv"),
+            )
+        }
+    return counts
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    work = tmp_path_factory.mktemp("engines")
+    run = Run(work)
+    run.script(
+        "generate",
+        "generate_data.py",
+        "--output",
+        str(work / "data"),
+        "--contacts",
+        str(CONTACTS),
+        "--seed",
+        str(SEED),
+        "--end",
+        END,
+    )
+    counts = split_sample(work / "data", work / "first", work / "batch")
+    assert counts["first_events"] > 1000 and counts["batch_events"] > REDELIVERED, counts
+    run.load_duckdb("load_duckdb", work / "first")
+    run.dbt_build("build_duckdb", "duckdb", FIRST_AS_OF)
+    run.built["duckdb"] = True
+    for engine in ENGINES:
+        reason = unavailable(engine)
+        if reason:
+            run.built[engine] = reason
+            continue
+        run.copy(f"copy_{engine}", engine)
+        run.dbt_build(f"build_{engine}", engine, FIRST_AS_OF)
+        run.built[engine] = True
+    return run
+
+
+@pytest.fixture(scope="module")
+def daily_build(first_build: Run) -> Run:
+    run = first_build
+    if run.built["postgres"] is not True:
+        skip_or_fail(str(run.built["postgres"]))
+    run.load_duckdb("append_duckdb", run.work / "batch", "--append", "events")
+    run.dbt_build("daily_build_duckdb", "duckdb", DAILY_AS_OF)
+    run.copy("daily_copy_postgres", "postgres")
+    run.dbt_build("daily_build_postgres", "postgres", DAILY_AS_OF)
+    return run
+
+
+def assert_equal(result: Any) -> None:
+    assert result.base_rows > 0, f"{result.table} is empty on DuckDB: nothing was compared"
+    problems = "\n".join(result.problems[:10])
+    assert result.equal, (
+        f"{result.table}: {result.target} differs from duckdb "
+        f"({result.base_rows} vs {result.target_rows} rows):\n{problems}"
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("table", MARTS)
+def test_marts_agree_with_duckdb(first_build: Run, engine: str, table: str) -> None:
+    if first_build.built[engine] is not True:
+        skip_or_fail(str(first_build.built[engine]))
+    assert_equal(first_build.compare(engine, table))
+
+
+@pytest.mark.parametrize("table", MARTS)
+def test_incremental_postgres_agrees_with_duckdb(daily_build: Run, table: str) -> None:
+    assert_equal(daily_build.compare("postgres", table))
+
+
+def test_daily_run_scored_the_batch(daily_build: Run) -> None:
+    """The daily comparison is not the first one again: T moved and ids were re-delivered."""
+    with duckdb.connect(daily_build.env["LEADSCORE_DUCKDB_PATH"], read_only=True) as con:
+        scored_at = con.execute("select distinct scored_at from main.lead_scores").fetchall()
+        redelivered = con.execute(
+            f"select event_id from {RAW_SCHEMA}.events group by event_id having count(*) > 1"
+        ).fetchall()
+    assert scored_at == [(datetime(2026, 6, 30, 18, 0),)]
+    assert len(redelivered) == REDELIVERED
+
+
+def test_write_timings(daily_build: Run) -> None:
+    """Record each step's wall time (for the README and the closing note)."""
+    output = REPO / "output" / "engines"
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "timings.json").write_text(json.dumps(daily_build.timings, indent=2))
+    print(json.dumps(daily_build.timings, indent=2))
+    built = [engine for engine, done in daily_build.built.items() if done is True]
+    assert {f"build_{engine}" for engine in built} <= set(daily_build.timings)
