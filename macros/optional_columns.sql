@@ -5,7 +5,8 @@
     override `optional_source_column: <column>` selects the fixture's column.
 #}
 {% macro optional_source_column(relation, column_name, data_type) %}
-    {%- if execute -%}
+    {#- A unit test's fixture is a CTE (__dbt__cte__...), not a relation to describe. -#}
+    {%- if execute and '__dbt__cte__' not in (relation | string) -%}
         {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
         {%- if column_name | lower in names -%}
             {{- return(column_name) -}}
