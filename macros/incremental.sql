@@ -191,13 +191,3 @@
         )
     {%- endif -%}
 {% endmacro %}
-
-{#
-    Materialization of the incremental models: incremental where the engine
-    can delete rows (DuckDB, PostgreSQL: delete+insert and the pre-hooks'
-    deletes); a table rebuilt on every run on Spark, whose Parquet tables
-    have no row-level delete (README, "Other engines").
-#}
-{% macro incremental_materialization() %}
-    {{- return('table' if target.type == 'spark' else 'incremental') -}}
-{% endmacro %}

@@ -150,6 +150,9 @@ def copy_to_postgres(
                     cur.copy_expert(
                         f"copy {target} from stdin with (format csv, header true)", data
                     )
+                # Statistics now, not when autovacuum gets to it: the first
+                # build's plans depend on them.
+                cur.execute(f"analyze {target}")
                 cur.execute(f"select count(*) from {target}")
                 counts[table] = int(cur.fetchone()[0])
                 path.unlink()

@@ -55,6 +55,9 @@ start() {
     else
         as_postgres "psql -p $port -q -c \"alter role \\\"$user\\\" login password '$password_sql'\""
     fi
+    # Hash joins for the warehouse queries (README, "PostgreSQL"): estimates on
+    # materialized CTEs are often far too low, and nested loops over them stall.
+    as_postgres "psql -p $port -q -c \"alter role \\\"$user\\\" set enable_nestloop = off\""
     if [ "$(as_postgres "psql -p $port -tAc \"select 1 from pg_database where datname = '$database'\"")" != "1" ]; then
         as_postgres "createdb -p $port -O \"$user\" \"$database\""
     fi

@@ -1,3 +1,5 @@
+{{ config(materialized=shared_intermediate_materialization()) }}
+
 with
 
 event_rules as (

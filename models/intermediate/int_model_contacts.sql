@@ -53,20 +53,33 @@ list_memberships as (
 
 find_list_members as (
 
-    -- member_since is null when the contact was a member all along (a
-    -- membership without added_at), else its earliest added_at.
+    -- One row per model and listed contact: whether the contact is in one of
+    -- the model's include or exclude lists, and since when (null when some
+    -- membership has no added_at: a member at every score time). One row, so
+    -- that the join below has a single equality key on every engine.
     select
         list_filters.model_id,
-        list_filters.list_role,
         list_memberships.contact_id,
+        max(case when list_filters.list_role = 'include' then 1 else 0 end) as is_in_include_list,
+        max(case when list_filters.list_role = 'exclude' then 1 else 0 end) as is_in_exclude_list,
         case
-            when count(*) > count(list_memberships.added_at) then null
-            else min(list_memberships.added_at)
-        end as member_since
+            when
+                count(case when list_filters.list_role = 'include' then 1 end)
+                > count(case when list_filters.list_role = 'include' then list_memberships.added_at end)
+                then null
+            else min(case when list_filters.list_role = 'include' then list_memberships.added_at end)
+        end as included_since,
+        case
+            when
+                count(case when list_filters.list_role = 'exclude' then 1 end)
+                > count(case when list_filters.list_role = 'exclude' then list_memberships.added_at end)
+                then null
+            else min(case when list_filters.list_role = 'exclude' then list_memberships.added_at end)
+        end as excluded_since
     from list_filters
     inner join list_memberships
         on list_filters.list_key = list_memberships.list_key
-    group by list_filters.model_id, list_filters.list_role, list_memberships.contact_id
+    group by list_filters.model_id, list_memberships.contact_id
 
 ),
 
@@ -107,21 +120,22 @@ apply_lists as (
     cross join scoring_models
     left join find_models_with_include_lists
         on scoring_models.model_id = find_models_with_include_lists.model_id
-    left join find_list_members as included
+    left join find_list_members as members
         on
-            scoring_models.model_id = included.model_id
-            and find_existing_contacts.contact_id = included.contact_id
-            and included.list_role = 'include'
-            and (included.member_since is null or find_existing_contacts.scored_at >= included.member_since)
-    left join find_list_members as excluded
-        on
-            scoring_models.model_id = excluded.model_id
-            and find_existing_contacts.contact_id = excluded.contact_id
-            and excluded.list_role = 'exclude'
-            and (excluded.member_since is null or find_existing_contacts.scored_at >= excluded.member_since)
+            scoring_models.model_id = members.model_id
+            and find_existing_contacts.contact_id = members.contact_id
     where
-        (find_models_with_include_lists.model_id is null or included.contact_id is not null)
-        and excluded.contact_id is null
+        (
+            find_models_with_include_lists.model_id is null
+            or (
+                members.is_in_include_list = 1
+                and (members.included_since is null or find_existing_contacts.scored_at >= members.included_since)
+            )
+        )
+        and not (
+            coalesce(members.is_in_exclude_list, 0) = 1
+            and (members.excluded_since is null or find_existing_contacts.scored_at >= members.excluded_since)
+        )
 
 ),
 

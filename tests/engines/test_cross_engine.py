@@ -6,7 +6,9 @@ engine that cannot run is then a failure, not a skip.
 
 1. A generated sample is split: events before 2026-06-29 are loaded first;
    the rest, plus five earlier events re-delivered a day later, are a daily
-   batch appended afterwards.
+   batch appended afterwards. A copy of the project gets two rules with
+   hostile text (quotes, a backslash, Jinja braces, SQL, LIKE and regex
+   metacharacters) and one contact a job title that contains it.
 2. The first load is validated into DuckDB and copied to PostgreSQL and
    Spark (scripts/copy_raw.py); `dbt build` (seeds, models, unit and data
    tests) runs on each engine at T = 2026-06-30 00:00 UTC.
@@ -19,6 +21,7 @@ engine that cannot run is then a failure, not a skip.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -36,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from compare_engines import MARTS, compare_table, read  # noqa: E402
-from engines import load_target  # noqa: E402
+from engines import fetch_table, load_target  # noqa: E402
 
 ENGINES = ("postgres", "spark")
 REQUIRED = os.environ.get("LEADSCORE_ENGINES_REQUIRED") == "1"
@@ -50,6 +53,24 @@ TOLERANCE = 0.01
 # Raw and model schemas of their own, so a developer's PostgreSQL keeps its tables.
 RAW_SCHEMA = "raw_engine_test"
 REDELIVERED = 5
+PROJECT_ITEMS = ("dbt_project.yml", "profiles.yml", ".dbtignore", "models", "macros", "seeds")
+# Text that must stay data on every engine: in a seed (parsed by each engine's
+# seed loader) and in raw data (copied by copy_raw.py), matched literally.
+HOSTILE_VALUE = "{{ 7 * 7 }} .* '; drop table raw.contacts; -- \\ 100%_"
+HOSTILE_TITLE = f"O'Brien {HOSTILE_VALUE} lead"
+HOSTILE_DESCRIPTION = "O'Brien's rule: \\ \"quoted\" {{ 7 * 7 }} {% if %}"
+HOSTILE_RULES = (
+    {
+        "rule_id": "hostile_text",
+        "description": HOSTILE_DESCRIPTION,
+        "value": HOSTILE_VALUE,
+    },
+    {
+        "rule_id": "regex_metacharacters",
+        "description": "A regex pattern must not match as a pattern.",
+        "value": "^.*$|[a-z]+",
+    },
+)
 
 
 def unavailable(engine: str) -> str | None:
@@ -77,9 +98,11 @@ class Run:
 
     def __init__(self, work: Path) -> None:
         self.work = work
+        self.project = copy_project_with_hostile_rules(work / "project")
         self.timings: dict[str, float] = {}
         # engine -> True when built, else why it could not run.
         self.built: dict[str, bool | str] = {}
+        self.hostile_contact = ""
         self.env = {
             **os.environ,
             "DBT_PROFILES_DIR": str(REPO),
@@ -114,6 +137,8 @@ class Run:
                 target,
                 "--vars",
                 json.dumps({"as_of": as_of, "raw_schema": RAW_SCHEMA}),
+                "--project-dir",
+                str(self.project),
                 "--target-path",
                 str(self.work / f"target_{target}"),
                 "--log-path",
@@ -140,6 +165,17 @@ class Run:
             RAW_SCHEMA,
         )
 
+    def fetch(self, target: str, table: str) -> list[dict[str, Any]]:
+        """The rows of `table` on `target`, as dicts."""
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            columns, rows = fetch_table(target, load_target(target), table)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
     def compare(self, target: str, table: str) -> Any:
         saved = dict(os.environ)
         os.environ.update(self.env)
@@ -150,6 +186,36 @@ class Run:
             os.environ.clear()
             os.environ.update(saved)
         return compare_table(table, base, target, other, TOLERANCE)
+
+
+def copy_project_with_hostile_rules(destination: Path) -> Path:
+    """The dbt project, with HOSTILE_RULES added to the platform model."""
+    for item in PROJECT_ITEMS:
+        source = REPO / item
+        if source.is_dir():
+            shutil.copytree(source, destination / item)
+        else:
+            destination.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / item)
+    shutil.copytree(REPO / "tests" / "dbt", destination / "tests" / "dbt")
+    rules = destination / "seeds" / "scoring_rules.csv"
+    with rules.open(newline="") as handle:
+        fields = next(csv.reader(handle))
+    with rules.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        for rule in HOSTILE_RULES:
+            writer.writerow(
+                {
+                    "model_id": "platform",
+                    "group_id": "person_fit",
+                    "rule_type": "attribute",
+                    "field": "contact.job_title",
+                    "operator": "contains",
+                    "points": "1",
+                    **rule,
+                }
+            )
+    return destination
 
 
 def split_sample(data: Path, first: Path, batch: Path) -> dict[str, int]:
@@ -211,6 +277,13 @@ def first_build(tmp_path_factory: pytest.TempPathFactory) -> Run:
     counts = split_sample(work / "data", work / "first", work / "batch")
     assert counts["first_events"] > 1000 and counts["batch_events"] > REDELIVERED, counts
     run.load_duckdb("load_duckdb", work / "first")
+    with duckdb.connect(run.env["LEADSCORE_DUCKDB_PATH"]) as con:
+        run.hostile_contact = con.execute(
+            f"update {RAW_SCHEMA}.contacts set job_title = ? "
+            f"where contact_id = (select min(contact_id) from {RAW_SCHEMA}.contacts) "
+            "returning contact_id",
+            [HOSTILE_TITLE],
+        ).fetchone()[0]
     run.dbt_build("build_duckdb", "duckdb", FIRST_AS_OF)
     run.built["duckdb"] = True
     for engine in ENGINES:
@@ -251,6 +324,29 @@ def test_marts_agree_with_duckdb(first_build: Run, engine: str, table: str) -> N
     if first_build.built[engine] is not True:
         skip_or_fail(str(first_build.built[engine]))
     assert_equal(first_build.compare(engine, table))
+
+
+@pytest.mark.parametrize("engine", ("duckdb", *ENGINES))
+def test_hostile_text_is_data_on_every_engine(first_build: Run, engine: str) -> None:
+    """Seeds keep quotes, backslashes, braces and empty cells; contains matches literally."""
+    if first_build.built[engine] is not True:
+        skip_or_fail(str(first_build.built[engine]))
+    rules = {
+        row["rule_id"]: row
+        for row in first_build.fetch(engine, "scoring_rules")
+        if row["model_id"] == "platform"
+    }
+    assert rules["hostile_text"]["description"] == HOSTILE_DESCRIPTION
+    assert rules["hostile_text"]["value"] == HOSTILE_VALUE
+    # Empty cells are null, not the text 'None' or '' (dbt-spark's session seeds).
+    assert rules["hostile_text"]["max_count"] is None
+    assert all(value not in ("None", "") for row in rules.values() for value in row.values())
+    hits = {
+        (row["rule_id"], row["contact_id"])
+        for row in first_build.fetch(engine, "lead_score_contributions")
+        if row["rule_id"] in ("hostile_text", "regex_metacharacters")
+    }
+    assert hits == {("hostile_text", first_build.hostile_contact)}
 
 
 @pytest.mark.parametrize("table", MARTS)
