@@ -21,7 +21,6 @@ engine that cannot run is then a failure, not a skip.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -37,9 +36,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests" / "python"))
 
 from compare_engines import MARTS, compare_table, read  # noqa: E402
 from engines import fetch_table, load_target  # noqa: E402
+from project_copy import append_rule, copy_project  # noqa: E402
 
 ENGINES = ("postgres", "spark")
 REQUIRED = os.environ.get("LEADSCORE_ENGINES_REQUIRED") == "1"
@@ -53,7 +54,6 @@ TOLERANCE = 0.01
 # Raw and model schemas of their own, so a developer's PostgreSQL keeps its tables.
 RAW_SCHEMA = "raw_engine_test"
 REDELIVERED = 5
-PROJECT_ITEMS = ("dbt_project.yml", "profiles.yml", ".dbtignore", "models", "macros", "seeds")
 # Text that must stay data on every engine: in a seed (parsed by each engine's
 # seed loader) and in raw data (copied by copy_raw.py), matched literally.
 HOSTILE_VALUE = "{{ 7 * 7 }} .* '; drop table raw.contacts; -- \\ 100%_"
@@ -190,31 +190,18 @@ class Run:
 
 def copy_project_with_hostile_rules(destination: Path) -> Path:
     """The dbt project, with HOSTILE_RULES added to the platform model."""
-    for item in PROJECT_ITEMS:
-        source = REPO / item
-        if source.is_dir():
-            shutil.copytree(source, destination / item)
-        else:
-            destination.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / item)
-    shutil.copytree(REPO / "tests" / "dbt", destination / "tests" / "dbt")
-    rules = destination / "seeds" / "scoring_rules.csv"
-    with rules.open(newline="") as handle:
-        fields = next(csv.reader(handle))
-    with rules.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        for rule in HOSTILE_RULES:
-            writer.writerow(
-                {
-                    "model_id": "platform",
-                    "group_id": "person_fit",
-                    "rule_type": "attribute",
-                    "field": "contact.job_title",
-                    "operator": "contains",
-                    "points": "1",
-                    **rule,
-                }
-            )
+    copy_project(destination)
+    for rule in HOSTILE_RULES:
+        append_rule(
+            destination,
+            model_id="platform",
+            group_id="person_fit",
+            rule_type="attribute",
+            field="contact.job_title",
+            operator="contains",
+            points="1",
+            **rule,
+        )
     return destination
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,15 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PROJECT_ITEMS = [
-    "dbt_project.yml",
-    "profiles.yml",
-    ".dbtignore",
-    "models",
-    "macros",
-    "seeds",
-    "tests/dbt",
-]
+from project_copy import copy_project  # noqa: E402  (re-exported for the tests)
+
 CONFIG_SEEDS = ["scoring_models", "scoring_groups", "scoring_rules", "score_tiers"]
 E2E_AS_OF = datetime(2026, 6, 30, 18, 0, 0)
 E2E_END = "2026-06-30"
@@ -43,20 +35,6 @@ class DbtRun:
 
     def text(self) -> str:
         return "\n".join(self.messages) + (f"\n{self.exception}" if self.exception else "")
-
-
-def copy_project(destination: Path) -> Path:
-    """Copy the dbt project (models, macros, seeds, tests, configs) into destination."""
-    destination.mkdir(parents=True, exist_ok=True)
-    for item in PROJECT_ITEMS:
-        source = REPO / item
-        target = destination / item
-        if source.is_dir():
-            shutil.copytree(source, target)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    return destination
 
 
 def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:

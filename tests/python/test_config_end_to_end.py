@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import BuiltProject, build, copy_project, read_table, run_dbt
+from project_copy import append_rule
 
 
 def rewrite_rules(project: Path, change) -> None:
@@ -22,14 +23,6 @@ def rewrite_rules(project: Path, change) -> None:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(row for row in rows if row is not None)
-
-
-def append_rule(project: Path, **values: str) -> None:
-    path = project / "seeds" / "scoring_rules.csv"
-    with path.open(newline="") as handle:
-        fields = next(csv.reader(handle))
-    with path.open("a", newline="") as handle:
-        csv.DictWriter(handle, fieldnames=fields).writerow(values)
 
 
 @pytest.fixture
