@@ -183,3 +183,22 @@
 {% macro spark__round_to(number_expr, digits) %}
     round({{ number_expr }}, {{ digits }})
 {%- endmacro %}
+
+{#
+    sum() of a double expression with the same result whatever order the
+    engine adds the rows in. Floating-point addition is not associative, and
+    parallel engines add in a different order on every run, so a plain sum
+    of points could differ in the 15th digit between two builds of the same
+    data, and a score landing on a rounding half could then round either
+    way. Each term is rounded to 1e-12 and summed as an exact integer
+    (decimal(38, 0), on every engine); only if a term reaches 1e12 in
+    magnitude (points scaled far beyond any score, e.g. decay_factor > 1 on
+    old events) does it fall back to a plain sum.
+#}
+{% macro deterministic_sum(expression) %}
+    case
+        when max(abs({{ expression }})) < 1e12
+            then cast(sum(cast(round(({{ expression }}) * 1e12) as decimal(38, 0))) as {{ type_double() }}) / 1e12
+        else sum({{ expression }})
+    end
+{%- endmacro %}

@@ -68,9 +68,9 @@ sum_dimensions as (
         scored_at,
         model_id,
         entity_id,
-        sum(case when dimension = 'fit' then points else 0 end) as fit_points,
-        sum(case when dimension = 'engagement' then points else 0 end) as engagement_points,
-        sum(points) as total_points
+        {{ deterministic_sum("case when dimension = 'fit' then points else 0 end") }} as fit_points,
+        {{ deterministic_sum("case when dimension = 'engagement' then points else 0 end") }} as engagement_points,
+        {{ deterministic_sum('points') }} as total_points
     from group_points
     group by scored_at, model_id, entity_id
 

@@ -30,7 +30,7 @@ sum_rule_points as (
         model_id,
         entity_id,
         group_id,
-        sum(points) as uncapped_points
+        {{ deterministic_sum('points') }} as uncapped_points
     from rule_points
     group by scored_at, model_id, entity_id, group_id
 

@@ -72,8 +72,8 @@ sum_event_rule_hits as (
         rule_id,
         group_id,
         count(*) as hits,
-        sum(decay_multiplier) as hit_weight,
-        sum(points) as points
+        {{ deterministic_sum('decay_multiplier') }} as hit_weight,
+        {{ deterministic_sum('points') }} as points
     from event_rule_hits
     group by scored_at, model_id, entity_id, rule_id, group_id
 

@@ -80,7 +80,8 @@ rank_duplicates as (
         row_number() over (
             partition by event_id
             order by
-                occurred_at desc, event_type desc, url desc, detail desc, contact_id desc,
+                occurred_at desc, event_type desc nulls last, url desc nulls last,
+                detail desc nulls last, contact_id desc,
                 loaded_at asc
         ) as duplicate_rank
     from {{ 'add_stored_versions' if not read_all else 'cleaned' }}
