@@ -191,3 +191,24 @@
         )
     {%- endif -%}
 {% endmacro %}
+
+{#
+    Post-hook of int_event_rule_matches: keep only the newest record row
+    (event_id null) of each matcher. Every run records every current matcher
+    at the run's watermark, so the older records say nothing more; without
+    this, each run would add one row per matcher.
+#}
+{% macro prune_matcher_records() %}
+    {%- if is_incremental_run() -%}
+        delete from {{ this }}
+        where
+            event_id is null
+            and matched_through < (
+                select max(newest.matched_through)
+                from {{ this }} as newest
+                where newest.event_id is null
+            )
+    {%- else -%}
+        select 1 as nothing_to_prune
+    {%- endif -%}
+{% endmacro %}

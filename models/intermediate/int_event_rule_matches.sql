@@ -3,6 +3,7 @@
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_event_matches() }}",
+    post_hook="{{ prune_matcher_records() }}",
 ) }}
 
 -- Events matched to the matchers (event type and optional url/detail
@@ -19,9 +20,11 @@
 --   matcher, after its pre-hook forgot the old matches of those event_ids;
 --   every event against the matchers it has not matched yet (a new or
 --   changed rule), after the pre-hook forgot matchers no rule uses any more.
--- One row per matcher and run with a null event_id records that the matcher
--- is matched through matched_through (the only way to remember one that
--- matches nothing); downstream models read event_id is not null.
+-- One row per matcher with a null event_id records that the matcher is
+-- matched through matched_through (the only way to remember one that
+-- matches nothing); downstream models read event_id is not null. A run adds
+-- a record only where the matcher has none for the new watermark, and its
+-- post-hook drops the older ones, so a repeated or resumed run adds nothing.
 
 {%- set events_relation = ref('stg_crm__events') %}
 {%- set read_all = incremental_rebuild_required(events_relation, 'loaded_at', 'matched_through') %}
@@ -268,7 +271,7 @@ combine_matches as (
 
     union all
 
-    -- This run's record of every current matcher.
+    -- This run's record of every current matcher (unless already recorded).
     select
         event_rules.matcher_signature,
         cast(null as {{ dbt.type_string() }}) as contact_id,
@@ -277,6 +280,16 @@ combine_matches as (
         find_watermark.matched_through
     from event_rules
     cross join find_watermark
+    {%- if not read_all %}
+    where not exists (
+        select 1
+        from {{ this }} as recorded
+        where
+            recorded.event_id is null
+            and recorded.matcher_signature = event_rules.matcher_signature
+            and recorded.matched_through = find_watermark.matched_through
+    )
+    {%- endif %}
 
 ),
 
