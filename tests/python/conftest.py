@@ -37,13 +37,9 @@ class DbtRun:
         return "\n".join(self.messages) + (f"\n{self.exception}" if self.exception else "")
 
 
-def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:
-    """Run the dbt CLI on a project copy against a DuckDB file.
-
-    A subprocess, not dbtRunner: dbt-duckdb keeps its connection open in the
-    process that ran dbt, and the tests then read the file read-only.
-    """
-    command = [
+def dbt_command(project_dir: Path, args: list[str]) -> list[str]:
+    """The dbt CLI command line for a project copy (its own target and log paths)."""
+    return [
         str(Path(sys.executable).parent / "dbt"),
         *args,
         "--project-dir",
@@ -55,12 +51,17 @@ def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:
         "--log-path",
         str(project_dir / "logs"),
     ]
-    env = {**os.environ, "LEADSCORE_DUCKDB_PATH": str(database), "LEADSCORE_TARGET": "duckdb"}
-    completed = subprocess.run(
-        command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
-    )
-    messages = [completed.stdout, completed.stderr]
+
+
+def dbt_env(database: Path) -> dict[str, str]:
+    """The environment of a dbt run on the DuckDB target against `database`."""
+    return {**os.environ, "LEADSCORE_DUCKDB_PATH": str(database), "LEADSCORE_TARGET": "duckdb"}
+
+
+def node_statuses(project_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """Status and messages of every node of the project copy's last run_results.json."""
     statuses: dict[str, str] = {}
+    messages: list[str] = []
     results_file = project_dir / "target" / "run_results.json"
     if results_file.exists():
         for node_result in json.loads(results_file.read_text())["results"]:
@@ -70,6 +71,25 @@ def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:
             statuses[name] = node_result["status"]
             if node_result.get("message"):
                 messages.append(f"{name}: {node_result['message']}")
+    return statuses, messages
+
+
+def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:
+    """Run the dbt CLI on a project copy against a DuckDB file.
+
+    A subprocess, not dbtRunner: dbt-duckdb keeps its connection open in the
+    process that ran dbt, and the tests then read the file read-only.
+    """
+    completed = subprocess.run(
+        dbt_command(project_dir, args),
+        cwd=project_dir,
+        env=dbt_env(database),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    statuses, node_messages = node_statuses(project_dir)
+    messages = [completed.stdout, completed.stderr, *node_messages]
     return DbtRun(completed.returncode == 0, messages, statuses, None)
 
 
@@ -77,6 +97,25 @@ def build(project_dir: Path, database: Path, as_of: datetime = E2E_AS_OF) -> Dbt
     """`dbt build` with a fixed score time."""
     stamp = as_of.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return run_dbt(project_dir, database, ["build", "--vars", f"{{as_of: '{stamp}'}}"])
+
+
+QUICK_VARS = (
+    "{as_of: '2026-06-30T18:00:00Z', history_start: '2026-06-27T18:00:00Z', "
+    "backtest_enabled: false}"
+)
+
+
+def quick_build_args(*extra: str) -> list[str]:
+    """`dbt build` at E2E_AS_OF without unit tests, 4 history snapshots and no backtest.
+
+    For tests about how builds behave (publication, interruptions, repeats)
+    rather than what they compute: every model and data test still runs.
+    """
+    return ["build", "--exclude-resource-type", "unit_test", *extra, "--vars", QUICK_VARS]
+
+
+def quick_build(project_dir: Path, database: Path, *extra: str) -> DbtRun:
+    return run_dbt(project_dir, database, quick_build_args(*extra))
 
 
 def read_table(database: Path, table: str, schema: str = "main") -> list[dict]:
@@ -91,6 +130,27 @@ def table_columns(database: Path, table: str, schema: str = "main") -> list[str]
     with duckdb.connect(str(database), read_only=True) as con:
         cursor = con.execute(f"select * from {schema}.{table} limit 0")
         return [column[0] for column in cursor.description]
+
+
+def warehouse_snapshot(
+    database: Path, schemas: tuple[str, ...] = ("main", "main_build")
+) -> dict[str, list[tuple]]:
+    """Every table and view of `schemas`: `schema.name` -> its rows, sorted.
+
+    What a BI reader or the next build could see; two builds that should be
+    identical must give equal snapshots.
+    """
+    snapshot: dict[str, list[tuple]] = {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        names = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema in ({', '.join('?' for _ in schemas)}) order by 1, 2",
+            list(schemas),
+        ).fetchall()
+        for schema, name in names:
+            rows = con.execute(f'select * from "{schema}"."{name}"').fetchall()
+            snapshot[f"{schema}.{name}"] = sorted(rows, key=repr)
+    return snapshot
 
 
 @dataclass

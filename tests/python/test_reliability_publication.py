@@ -1,0 +1,208 @@
+"""Atomic publication (README, "Publication"): BI never sees a half-built score table.
+
+The marts are built and tested in `main_build`; `dbt build` copies them to
+`main`, which BI reads, in one transaction and only when every node of the
+build passed and every mart was built. Each test changes the scores (a rule
+is re-weighted) and then makes the build fail in a different way: the
+published tables must stay exactly as they were, while the build schema shows
+that the new scores were computed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import (
+    E2E_AS_OF,
+    BuiltProject,
+    copy_project,
+    quick_build,
+    run_dbt,
+    warehouse_snapshot,
+)
+from test_config_end_to_end import rewrite_rules
+
+AS_OF = E2E_AS_OF.strftime("%Y-%m-%dT%H:%M:%SZ")
+MARTS = (
+    "account_scores",
+    "backtest_observations",
+    "backtest_rule_hits",
+    "lead_score_changes",
+    "lead_score_contributions",
+    "lead_score_history",
+    "lead_score_rule_hits",
+    "lead_scores",
+)
+
+
+@pytest.fixture
+def workspace(default_build: BuiltProject, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the built default project and its database."""
+    database = tmp_path / "leadscore.duckdb"
+    shutil.copy2(default_build.database, database)
+    return copy_project(tmp_path / "project"), database
+
+
+def published(database: Path) -> dict[str, list[tuple]]:
+    snapshot = warehouse_snapshot(database, ("main",))
+    return {name: snapshot[f"main.{name}"] for name in MARTS}
+
+
+def built(database: Path) -> dict[str, list[tuple]]:
+    snapshot = warehouse_snapshot(database, ("main_build",))
+    return {name: snapshot[f"main_build.{name}"] for name in MARTS}
+
+
+def reweight_pricing_visits(project: Path) -> None:
+    """A config change that moves scores and contributions."""
+
+    def change(row: dict) -> dict:
+        if row["model_id"] == "platform" and row["rule_id"] == "pricing_page_visit":
+            row["points"] = "7"
+        return row
+
+    rewrite_rules(project, change)
+
+
+def add_failing_test(project: Path) -> None:
+    """A singular data test on lead_scores that always fails (it runs after the mart is built)."""
+    (project / "tests" / "dbt" / "assert_lead_scores_fail_on_purpose.sql").write_text(
+        "select * from {{ ref('lead_scores') }} where score >= 0\n"
+    )
+
+
+def assert_unchanged_but_rebuilt(database: Path, before: dict, built_before: dict) -> None:
+    assert published(database) == before, "a published mart changed although the build failed"
+    after = built(database)
+    assert after["lead_score_contributions"] != built_before["lead_score_contributions"], (
+        "the build schema did not change: the scenario did not rebuild the marts"
+    )
+
+
+def test_a_passing_build_publishes_every_mart_as_built(default_build: BuiltProject) -> None:
+    assert default_build.run.success, default_build.run.text()
+    assert "leadscore: publishing 8 marts to main" in default_build.run.text()
+    public, own = published(default_build.database), built(default_build.database)
+    for name in MARTS:
+        assert public[name], f"{name} is empty: the comparison would be vacuous"
+        assert public[name] == own[name], name
+    with duckdb.connect(str(default_build.database), read_only=True) as con:
+        for name in MARTS:
+            described = [
+                con.execute(f"describe {schema}.{name}").fetchall()
+                for schema in ("main", "main_build")
+            ]
+            assert described[0] == described[1], f"{name}: published columns or types differ"
+
+
+def test_a_failing_data_test_keeps_the_published_marts(workspace) -> None:
+    project, database = workspace
+    before, built_before = published(database), built(database)
+    reweight_pricing_visits(project)
+    add_failing_test(project)
+
+    run = quick_build(project, database)
+
+    assert not run.success
+    assert "published marts left unchanged: 1 node(s) did not pass" in run.text()
+    assert "assert_lead_scores_fail_on_purpose (fail)" in run.text()
+    assert_unchanged_but_rebuilt(database, before, built_before)
+
+    # Once the failure is fixed, the next build publishes what it built.
+    (project / "tests" / "dbt" / "assert_lead_scores_fail_on_purpose.sql").unlink()
+    run = quick_build(project, database)
+    assert run.success, run.text()
+    assert published(database) == built(database) != before
+
+
+def test_a_failing_model_keeps_the_published_marts(workspace) -> None:
+    project, database = workspace
+    before, built_before = published(database), built(database)
+    reweight_pricing_visits(project)
+    (project / "models" / "intermediate" / "int_broken_on_purpose.sql").write_text(
+        "select no_such_column from {{ ref('lead_scores') }}\n"
+    )
+
+    run = quick_build(project, database)
+
+    assert not run.success
+    assert run.statuses.get("int_broken_on_purpose") == "error"
+    assert "int_broken_on_purpose (error)" in run.text()
+    assert_unchanged_but_rebuilt(database, before, built_before)
+
+
+def test_a_partial_build_does_not_publish(workspace) -> None:
+    """A build of some marts (here lead_scores alone) leaves every published mart as it was.
+
+    The published lead_scores is tampered with first, so a re-publication would show.
+    """
+    project, database = workspace
+    with duckdb.connect(str(database)) as con:
+        con.execute("delete from main.lead_scores where model_id = 'platform'")
+    before = published(database)
+
+    run = run_dbt(
+        project, database, ["build", "--select", "lead_scores", "--vars", f"{{as_of: '{AS_OF}'}}"]
+    )
+
+    assert run.success, run.text()
+    assert run.statuses.get("lead_scores") == "success"
+    assert "this build did not build every mart (not selected: account_scores" in run.text()
+    assert published(database) == before
+
+
+def test_dbt_run_does_not_publish(workspace) -> None:
+    project, database = workspace
+    before, built_before = published(database), built(database)
+    reweight_pricing_visits(project)
+
+    run = run_dbt(project, database, ["seed"])
+    assert run.success, run.text()
+    run = run_dbt(project, database, ["run", "--vars", f"{{as_of: '{AS_OF}'}}"])
+
+    assert run.success, run.text()
+    assert "only `dbt build` publishes (this was `dbt run`)" in run.text()
+    assert_unchanged_but_rebuilt(database, before, built_before)
+
+
+def test_publication_can_be_turned_off(workspace) -> None:
+    project, database = workspace
+    before, built_before = published(database), built(database)
+    reweight_pricing_visits(project)
+
+    run = run_dbt(
+        project,
+        database,
+        [
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            "--vars",
+            f"{{as_of: '{AS_OF}', publish: false}}",
+        ],
+    )
+
+    assert run.success, run.text()
+    assert "publication is off" in run.text()
+    assert_unchanged_but_rebuilt(database, before, built_before)
+
+
+def test_a_failed_publication_is_rolled_back_entirely(workspace) -> None:
+    """The last mart cannot be replaced: the ones copied before it are rolled back."""
+    project, database = workspace
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop table main.lead_scores")
+        con.execute("create view main.lead_scores as select 'not a table' as blocker")
+    before = published(database)  # information_schema lists views too
+    built_before = built(database)
+    reweight_pricing_visits(project)
+
+    run = quick_build(project, database)
+
+    assert not run.success
+    assert "on-run-end" in run.text() and "lead_scores" in run.text()
+    assert published(database) == before
+    assert built(database)["lead_score_contributions"] != built_before["lead_score_contributions"]
