@@ -62,6 +62,36 @@
         database=node.database, schema=published_schema(), identifier=node.alias, type='table')) -}}
 {% endmacro %}
 
+{#
+    The statements that record a publication in `leadscore_publications`
+    (in the published schema): one row per publication with the dbt
+    invocation, when the build started and when it published (UTC), its
+    score time T and the marts published. Part of the publication (same transaction), so BI and
+    scripts/export_marts.py can tell which build they read.
+#}
+{% macro publication_log_statements(pairs) %}
+    {%- set log_table = api.Relation.create(
+        database=target.database, schema=published_schema(), identifier='leadscore_publications') -%}
+    {%- set score_times = (graph.nodes.values() | selectattr('name', 'equalto', 'int_score_times') | first) -%}
+    {%- set score_times_relation = api.Relation.create(
+        database=score_times.database, schema=score_times.schema, identifier=score_times.alias) -%}
+    {%- set marts = pairs | map(attribute='node') | map(attribute='alias') | join(',') -%}
+    {{- return([
+        'create table if not exists ' ~ log_table ~ ' (invocation_id ' ~ dbt.type_string()
+            ~ ', build_started_at ' ~ dbt.type_timestamp() ~ ', published_at ' ~ dbt.type_timestamp()
+            ~ ', scored_at ' ~ dbt.type_timestamp()
+            ~ ', marts ' ~ dbt.type_string() ~ ')'
+            ~ (' using ' ~ var('spark_file_format', 'parquet') if target.type == 'spark' else ''),
+        'insert into ' ~ log_table ~ ' select '
+            ~ "'" ~ invocation_id ~ "', "
+            ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ "), "
+            ~ "cast('" ~ modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%d %H:%M:%S.%f')
+            ~ "' as " ~ dbt.type_timestamp() ~ "), "
+            ~ '(select max(scored_at) from ' ~ score_times_relation ~ ' where is_current), '
+            ~ "'" ~ marts ~ "'",
+    ]) -}}
+{% endmacro %}
+
 {# The publishable mart nodes of the project, by name. #}
 {% macro publishable_marts() %}
     {%- set marts = [] -%}
@@ -123,6 +153,7 @@
     {%- for pair in pairs -%}
         {%- do statements.append('create or replace table ' ~ pair.target ~ ' as select * from ' ~ pair.source) -%}
     {%- endfor -%}
+    {%- do statements.extend(publication_log_statements(pairs)) -%}
     {%- do statements.append('commit') -%}
     {{- return(statements) -}}
 {% endmacro %}
@@ -161,6 +192,7 @@
         {%- do statements.append('insert into ' ~ pair.target ~ ' select * from ' ~ pair.source) -%}
         {%- do statements.extend(revokes + grants) -%}
     {%- endfor -%}
+    {%- do statements.extend(publication_log_statements(pairs)) -%}
     {%- do statements.append('commit') -%}
     {%- for pair in pairs -%}
         {%- do statements.append('analyze ' ~ pair.target) -%}
@@ -191,6 +223,7 @@
                 ~ ' as select * from ' ~ pair.source) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do statements.extend(publication_log_statements(pairs)) -%}
     {{- return(statements) -}}
 {% endmacro %}
 
