@@ -190,15 +190,21 @@
     parallel engines add in a different order on every run, so a plain sum
     of points could differ in the 15th digit between two builds of the same
     data, and a score landing on a rounding half could then round either
-    way. Each term is rounded to 1e-12 and summed as an exact integer
-    (decimal(38, 0), on every engine); only if a term reaches 1e12 in
-    magnitude (points scaled far beyond any score, e.g. decay_factor > 1 on
-    old events) does it fall back to a plain sum.
+    way. So each term is split into a multiple of 1e-12, summed as an exact
+    integer (decimal(38, 0), on every engine), and the remainder below
+    1e-12, summed as a double. The remainders only matter when the whole sum
+    is tiny (a hit decayed to 1e-20 still weighs more than 0); whenever the
+    exact part is not, their order cannot change the double result. Terms of
+    1e12 or more (points scaled far beyond any score, e.g. decay_factor > 1
+    on old events) fall back to a plain sum.
 #}
 {% macro deterministic_sum(expression) %}
+    {%- set scaled = 'round((' ~ expression ~ ') * 1e12)' -%}
     case
         when max(abs({{ expression }})) < 1e12
-            then cast(sum(cast(round(({{ expression }}) * 1e12) as decimal(38, 0))) as {{ type_double() }}) / 1e12
+            then
+                cast(sum(cast({{ scaled }} as decimal(38, 0))) as {{ type_double() }}) / 1e12
+                + sum(({{ expression }}) - {{ scaled }} / 1e12)
         else sum({{ expression }})
     end
 {%- endmacro %}
