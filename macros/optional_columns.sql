@@ -14,3 +14,23 @@
     {%- endif -%}
     {{- return('cast(null as ' ~ data_type ~ ')') -}}
 {% endmacro %}
+
+{#
+    A source table that may not exist (an optional table of the contract,
+    such as the loader's load_rejects): the relation when it exists, else an
+    empty subquery with the given {column: type} columns. Introspects at
+    execution time; a unit test's fixture (a CTE) is used as it is.
+#}
+{% macro optional_source_relation(relation, columns) %}
+    {%- if not execute or '__dbt__cte__' in (relation | string) -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+    {%- if adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is not none -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+    {%- set typed_nulls = [] -%}
+    {%- for name, data_type in columns.items() -%}
+        {%- do typed_nulls.append('cast(null as ' ~ data_type ~ ') as ' ~ name) -%}
+    {%- endfor -%}
+    {{- return('(select ' ~ typed_nulls | join(', ') ~ ' where 1 = 0) as missing_' ~ relation.identifier) -}}
+{% endmacro %}

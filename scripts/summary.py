@@ -72,7 +72,25 @@ def print_table(headers: list[str], rows: list[tuple]) -> None:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
-SUMMARY_TABLES = ("lead_scores", "account_scores", "lead_score_contributions")
+ISSUES_SQL = """
+select table_name, detected_by, issue, handling, count(*) as row_count
+from {schema}.data_quality_issues
+group by all
+order by table_name, row_count desc, issue, handling
+"""
+
+PUBLICATION_SQL = """
+select published_at, scored_at from {schema}.leadscore_publications
+order by published_at desc limit 1
+"""
+
+SUMMARY_TABLES = (
+    "lead_scores",
+    "account_scores",
+    "lead_score_contributions",
+    "data_quality_issues",
+    "leadscore_publications",
+)
 
 
 def marts_in_memory(target: str) -> duckdb.DuckDBPyConnection:
@@ -104,8 +122,11 @@ def summarize(
         top_leads = con.execute(
             TOP_LEADS_SQL.format(schema=schema, top=top, reasons=reasons)
         ).fetchall()
+        issues = con.execute(ISSUES_SQL.format(schema=schema)).fetchall()
+        publication = con.execute(PUBLICATION_SQL.format(schema=schema)).fetchone()
     scored_at = max((row[5] for row in tiers), default=None)
-    print(f"\nScores as of {scored_at} (UTC)\n")
+    published = f", published {publication[0]} (UTC)" if publication else ""
+    print(f"\nScores as of {scored_at} (UTC){published}\n")
     print("Entities per tier and model")
     print_table(["model_id", "scope", "tier", "entities", "qualified"], [row[:5] for row in tiers])
     print(f"\nTop {top} leads")
@@ -122,6 +143,11 @@ def summarize(
         ],
         top_leads,
     )
+    print("\nRaw data issues (main.data_quality_issues)")
+    if issues:
+        print_table(["table", "found by", "issue", "handling", "rows"], issues)
+    else:
+        print("  none: every raw row was loaded and staged as it was")
 
 
 def main(argv: list[str] | None = None) -> int:

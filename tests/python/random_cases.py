@@ -8,7 +8,8 @@ Everything is driven by a ``random.Random`` so a seed reproduces a case:
   ``float``, ``bool``, ``str`` or ``None``) aimed at the edges of ``config``:
   events exactly on decay-step, window and idle-period boundaries (and one
   microsecond either side), padded and mixed-case text, ``|`` alternatives,
-  numbers stored as text, null and empty values, contacts created and events
+  numbers stored as text, negative counts and amounts, invalid emails, null
+  and empty values, contacts created and events
   occurring after T, duplicate event ids, companies without a row, custom
   properties and list memberships (joined all along, before T, exactly at T,
   1 us after T or later; some lists joined twice under two spellings of the
@@ -552,7 +553,7 @@ def random_raw(
                         "  ",
                     ]
                 ),
-                "employee_count": rng.choice([None, 0, 10, 12, 200, 250, 5000, 5001, 1000]),
+                "employee_count": rng.choice([None, 0, 10, 12, 200, 250, 5000, 5001, 1000, -12]),
                 "annual_revenue": rng.choice(
                     [None, 1000000.0, 12.5, 2500000.75, 0.0, -5.0, 999.5, 1e6 + 0.25]
                 ),

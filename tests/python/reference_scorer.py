@@ -436,9 +436,14 @@ def _normalise_contacts(
         for column in CONTACT_COLUMNS:
             fields[column] = _text(row.get(column))
         email = _lower(row.get("email"))
+        # An address needs exactly one @ with text on both sides; else it is none.
+        if email is not None and not (
+            email.count("@") == 1 and all(part.strip() for part in email.split("@"))
+        ):
+            email = None
         fields["email"] = email
         domain = None
-        if email is not None and email.count("@") == 1:
+        if email is not None:
             domain = email.split("@", 1)[1].strip() or None
         fields["email_domain"] = domain
         fields["is_free_email"] = None if domain is None else str(domain in free_domains).lower()
@@ -460,7 +465,12 @@ def _normalise_companies(raw: dict[str, list[dict]]) -> dict[str, dict[str, str 
         company_id = _clean(row.get("company_id"))
         if company_id is None or company_id in companies:
             continue
-        companies[company_id] = {column: _text(row.get(column)) for column in COMPANY_COLUMNS}
+        companies[company_id] = {
+            column: None
+            if column in NON_NEGATIVE_COLUMNS and _negative(row.get(column))
+            else _text(row.get(column))
+            for column in COMPANY_COLUMNS
+        }
     properties: dict[str, dict[str, str | None]] = defaultdict(dict)
     for row in raw.get("company_properties") or []:
         company_id, name = _clean(row.get("company_id")), _lower(row.get("property"))
@@ -475,6 +485,14 @@ def _normalise_companies(raw: dict[str, list[dict]]) -> dict[str, dict[str, str 
         merged.update(companies.get(company_id, {}))  # standard columns win
         result[company_id] = merged
     return result
+
+
+NON_NEGATIVE_COLUMNS = ("employee_count", "annual_revenue")
+
+
+def _negative(value: object) -> bool:
+    """A negative count or amount (staging treats it as unknown)."""
+    return isinstance(value, int | float) and value < 0
 
 
 def _null_key(value: str | None) -> tuple[int, str]:

@@ -45,17 +45,36 @@ cleaned as (
 
 ),
 
+repair_emails as (
+
+    -- An address without exactly one @, or with nothing before or after
+    -- it, is no address: null (listed in stg_crm__row_issues).
+    select
+        contact_id,
+        case when {{ is_valid_email('email') }} then email end as email,
+        first_name,
+        last_name,
+        job_title,
+        phone,
+        country,
+        company_id,
+        lead_source,
+        lifecycle_stage,
+        owner_id,
+        created_at
+    from cleaned
+    where
+        contact_id is not null
+        and created_at is not null
+
+),
+
 derive_email_domain as (
 
     select
         *,
-        -- An address with no or several @ has no domain.
-        case
-            when {{ dbt.length('email') }} - {{ dbt.length(dbt.replace('email', "'@'", "''")) }} = 1
-                then {{ normalized_text(split_part_at('email', '@', 2)) }}
-        end as email_domain
-    from cleaned
-    where contact_id is not null
+        {{ normalized_text(split_part_at('email', '@', 2)) }} as email_domain
+    from repair_emails
 
 ),
 
