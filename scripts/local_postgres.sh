@@ -58,6 +58,11 @@ start() {
     # Hash joins for the warehouse queries (README, "PostgreSQL"): estimates on
     # materialized CTEs are often far too low, and nested loops over them stall.
     as_postgres "psql -p $port -q -c \"alter role \\\"$user\\\" set enable_nestloop = off\""
+    # A role without login for BI readers: the marts are granted to it with
+    # --vars '{bi_readers: [leadscore_bi]}' (README, "Privacy and access").
+    if [ "$(as_postgres "psql -p $port -tAc \"select 1 from pg_roles where rolname = 'leadscore_bi'\"")" != "1" ]; then
+        as_postgres "psql -p $port -q -c \"create role leadscore_bi nologin\""
+    fi
     if [ "$(as_postgres "psql -p $port -tAc \"select 1 from pg_database where datname = '$database'\"")" != "1" ]; then
         as_postgres "createdb -p $port -O \"$user\" \"$database\""
     fi

@@ -17,6 +17,11 @@ engine that cannot run is then a failure, not a skip.
 4. The batch is appended (`load_raw.py --append events`) and copied again;
    DuckDB and PostgreSQL build incrementally at T + 18 h and must still
    agree: PostgreSQL's incremental models (delete+insert) give DuckDB's.
+
+The raw data also holds rows staging repairs or reports (an invalid email, a
+negative employee count, an event of an unknown contact), so
+data_quality_issues is compared too, and PostgreSQL's marts are granted to
+the BI role `leadscore_bi` (var bi_readers), published copies included.
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ DAILY_AS_OF = "2026-06-30T18:00:00Z"
 TOLERANCE = 0.01
 # Raw and model schemas of their own, so a developer's PostgreSQL keeps its tables.
 RAW_SCHEMA = "raw_engine_test"
+MODEL_SCHEMA = "leadscore_engine_test"
+BI_ROLE = "leadscore_bi"
+# Marts compared between engines: the spec's, plus the data quality report.
+COMPARED = (*MARTS, "data_quality_issues")
 REDELIVERED = 5
 # Text that must stay data on every engine: in a seed (parsed by each engine's
 # seed loader) and in raw data (copied by copy_raw.py), matched literally.
@@ -108,7 +117,7 @@ class Run:
             "DBT_PROFILES_DIR": str(REPO),
             "LEADSCORE_DUCKDB_PATH": str(work / "leadscore.duckdb"),
             "LEADSCORE_SPARK_DIR": str(work / "spark"),
-            "LEADSCORE_PG_SCHEMA": "leadscore_engine_test",
+            "LEADSCORE_PG_SCHEMA": MODEL_SCHEMA,
         }
 
     def __call__(self, label: str, command: list[str]) -> subprocess.CompletedProcess[str]:
@@ -136,7 +145,7 @@ class Run:
                 "--target",
                 target,
                 "--vars",
-                json.dumps({"as_of": as_of, "raw_schema": RAW_SCHEMA}),
+                json.dumps({"as_of": as_of, "raw_schema": RAW_SCHEMA, "bi_readers": [BI_ROLE]}),
                 "--project-dir",
                 str(self.project),
                 "--target-path",
@@ -245,6 +254,23 @@ def split_sample(data: Path, first: Path, batch: Path) -> dict[str, int]:
     return counts
 
 
+def add_repairable_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Raw rows that staging repairs or reports, so data_quality_issues is not empty."""
+    con.execute(
+        f"update {RAW_SCHEMA}.contacts set email = 'no-at-sign.example.com' "
+        f"where contact_id = (select max(contact_id) from {RAW_SCHEMA}.contacts)"
+    )
+    con.execute(
+        f"update {RAW_SCHEMA}.companies set employee_count = -3 "
+        f"where company_id = (select min(company_id) from {RAW_SCHEMA}.companies)"
+    )
+    con.execute(
+        f"insert into {RAW_SCHEMA}.events by name "
+        f"select * replace ('e_unknown_contact' as event_id, 'c_unknown' as contact_id) "
+        f"from {RAW_SCHEMA}.events order by event_id limit 1"
+    )
+
+
 @pytest.fixture(scope="module")
 def first_build(tmp_path_factory: pytest.TempPathFactory) -> Run:
     work = tmp_path_factory.mktemp("engines")
@@ -271,6 +297,7 @@ def first_build(tmp_path_factory: pytest.TempPathFactory) -> Run:
             "returning contact_id",
             [HOSTILE_TITLE],
         ).fetchone()[0]
+        add_repairable_rows(con)
     run.dbt_build("build_duckdb", "duckdb", FIRST_AS_OF)
     run.built["duckdb"] = True
     for engine in ENGINES:
@@ -306,7 +333,7 @@ def assert_equal(result: Any) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("table", MARTS)
+@pytest.mark.parametrize("table", COMPARED)
 def test_marts_agree_with_duckdb(first_build: Run, engine: str, table: str) -> None:
     if first_build.built[engine] is not True:
         skip_or_fail(str(first_build.built[engine]))
@@ -336,9 +363,59 @@ def test_hostile_text_is_data_on_every_engine(first_build: Run, engine: str) -> 
     assert hits == {("hostile_text", first_build.hostile_contact)}
 
 
-@pytest.mark.parametrize("table", MARTS)
+@pytest.mark.parametrize("table", COMPARED)
 def test_incremental_postgres_agrees_with_duckdb(daily_build: Run, table: str) -> None:
     assert_equal(daily_build.compare("postgres", table))
+
+
+def test_postgres_grants_the_marts_to_the_bi_role(first_build: Run) -> None:
+    """Published and built marts are readable by bi_readers; internal models are not."""
+    if first_build.built["postgres"] is not True:
+        skip_or_fail(str(first_build.built["postgres"]))
+    import psycopg2
+
+    saved = dict(os.environ)
+    os.environ.update(first_build.env)
+    try:
+        settings = load_target("postgres")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    with (
+        psycopg2.connect(
+            host=settings["host"],
+            port=settings["port"],
+            user=settings["user"],
+            password=settings["password"],
+            dbname=settings["dbname"],
+        ) as con,
+        con.cursor() as cursor,
+    ):
+
+        def readable(schema: str, table: str) -> bool:
+            cursor.execute(
+                "select has_table_privilege(%s, format('%%I.%%I', %s, %s), 'select')",
+                [BI_ROLE, schema, table],
+            )
+            return bool(cursor.fetchone()[0])
+
+        for table in COMPARED:
+            assert readable(MODEL_SCHEMA, table), f"published {table} is not granted"
+            assert readable(f"{MODEL_SCHEMA}_build", table), f"built {table} is not granted"
+        assert not readable(MODEL_SCHEMA, "int_entity_scores")
+        assert not readable(MODEL_SCHEMA, "stg_crm__contacts")
+
+
+def test_data_quality_issues_name_the_repaired_rows(first_build: Run) -> None:
+    issues = {
+        (row["table_name"], row["issue"], row["handling"])
+        for row in first_build.fetch("duckdb", "data_quality_issues")
+    }
+    assert issues >= {
+        ("contacts", "invalid email address", "repaired: set to null"),
+        ("companies", "negative number", "repaired: set to null"),
+        ("events", "unknown contact_id", "kept: scored once the contact is loaded"),
+    }
 
 
 def test_daily_run_scored_the_batch(daily_build: Run) -> None:
