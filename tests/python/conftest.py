@@ -99,23 +99,28 @@ def build(project_dir: Path, database: Path, as_of: datetime = E2E_AS_OF) -> Dbt
     return run_dbt(project_dir, database, ["build", "--vars", f"{{as_of: '{stamp}'}}"])
 
 
-QUICK_VARS = (
-    "{as_of: '2026-06-30T18:00:00Z', history_start: '2026-06-27T18:00:00Z', "
-    "backtest_enabled: false}"
-)
+QUICK_VARS = {
+    "as_of": "2026-06-30T18:00:00Z",
+    "history_start": "2026-06-27T18:00:00Z",
+    "backtest_enabled": False,
+}
 
 
-def quick_build_args(*extra: str) -> list[str]:
+def quick_build_args(*extra: str, variables: dict | None = None) -> list[str]:
     """`dbt build` at E2E_AS_OF without unit tests, 4 history snapshots and no backtest.
 
-    For tests about how builds behave (publication, interruptions, repeats)
-    rather than what they compute: every model and data test still runs.
+    For tests about how builds behave (publication, interruptions, repeats,
+    privacy) rather than what they compute: every model and data test still
+    runs. `variables` are added to the vars.
     """
-    return ["build", "--exclude-resource-type", "unit_test", *extra, "--vars", QUICK_VARS]
+    merged = json.dumps({**QUICK_VARS, **(variables or {})})
+    return ["build", "--exclude-resource-type", "unit_test", *extra, "--vars", merged]
 
 
-def quick_build(project_dir: Path, database: Path, *extra: str) -> DbtRun:
-    return run_dbt(project_dir, database, quick_build_args(*extra))
+def quick_build(
+    project_dir: Path, database: Path, *extra: str, variables: dict | None = None
+) -> DbtRun:
+    return run_dbt(project_dir, database, quick_build_args(*extra, variables=variables))
 
 
 def read_table(database: Path, table: str, schema: str = "main") -> list[dict]:

@@ -173,17 +173,7 @@ def test_publication_can_be_turned_off(workspace) -> None:
     before, built_before = published(database), built(database)
     reweight_pricing_visits(project)
 
-    run = run_dbt(
-        project,
-        database,
-        [
-            "build",
-            "--exclude-resource-type",
-            "unit_test",
-            "--vars",
-            f"{{as_of: '{AS_OF}', publish: false}}",
-        ],
-    )
+    run = quick_build(project, database, variables={"publish": False})
 
     assert run.success, run.text()
     assert "publication is off" in run.text()
