@@ -38,3 +38,37 @@
     from {{ relation }}
     where severity = '{{ severity }}'
 {% endmacro %}
+
+{#
+    ref() of a config seed, after checking its header against the columns
+    documented in seeds/_seeds.yml: a missing column (deleted, renamed) or
+    an unknown one (a typo such as `decay_dayz`) stops the build at the
+    seed's staging model, before any scoring model runs, with a message
+    naming the file and the fix. (Without it, a missing column would fail
+    deep inside a query, and an unknown one would be ignored.)
+#}
+{% macro checked_seed(seed_name) %}
+    {%- set relation = ref(seed_name) -%}
+    {%- if execute and '__dbt__cte__' not in (relation | string) -%}
+        {%- set seed = graph.nodes.values() | selectattr('resource_type', 'equalto', 'seed')
+            | selectattr('name', 'equalto', seed_name) | first -%}
+        {%- set expected = seed.columns.keys() | map('lower') | list -%}
+        {%- set found = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- set missing = expected | reject('in', found) | list -%}
+        {%- set unknown = found | reject('in', expected) | list -%}
+        {%- if missing or unknown -%}
+            {%- set problems = [] -%}
+            {%- if missing -%}
+                {%- do problems.append('missing column(s) ' ~ missing | join(', ')) -%}
+            {%- endif -%}
+            {%- if unknown -%}
+                {%- do problems.append('unknown column(s) ' ~ unknown | join(', ') ~ ' (misspelt?)') -%}
+            {%- endif -%}
+            {{- exceptions.raise_compiler_error(
+                'Invalid scoring configuration. seeds/' ~ seed_name ~ '.csv: ' ~ problems | join('; ')
+                ~ '. Its header must name exactly these columns (empty cells for the ones a row does not use): '
+                ~ expected | join(',')) -}}
+        {%- endif -%}
+    {%- endif -%}
+    {{- return(relation) -}}
+{% endmacro %}

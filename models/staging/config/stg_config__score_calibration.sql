@@ -11,7 +11,7 @@ score_calibration as (
         fitted_to,
         observations,
         conversions
-    from {{ ref('score_calibration') }}
+    from {{ checked_seed('score_calibration') }}
 
 ),
 

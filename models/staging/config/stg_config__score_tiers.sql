@@ -7,7 +7,7 @@ score_tiers as (
         dimension,
         tier,
         min_score
-    from {{ ref('score_tiers') }}
+    from {{ checked_seed('score_tiers') }}
 
 ),
 

@@ -7,7 +7,7 @@ scoring_groups as (
         group_id,
         dimension,
         max_points
-    from {{ ref('scoring_groups') }}
+    from {{ checked_seed('scoring_groups') }}
 
 ),
 

@@ -10,7 +10,7 @@ scoring_models as (
         qualified_threshold,
         include_list,
         exclude_list
-    from {{ ref('scoring_models') }}
+    from {{ checked_seed('scoring_models') }}
 
 ),
 

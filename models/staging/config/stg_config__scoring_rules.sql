@@ -20,7 +20,7 @@ scoring_rules as (
             {{ column }},
         {%- endfor %}
         decay
-    from {{ ref('scoring_rules') }}
+    from {{ checked_seed('scoring_rules') }}
 
 ),
 
