@@ -13,7 +13,9 @@ properties `contacts.newsletter_opt_in` and `companies.tech_stack`) to
 
 The output is a pure function of (seed, end, contacts, months, activity,
 chunk-contacts): every random draw comes from seeded numpy generators, in a
-fixed order, and nothing reads the clock except the default of `--end`.
+fixed order, and nothing reads the clock except the default of `--end`:
+yesterday (UTC), the last complete day, so no generated time lies after the
+load (`scripts/load_raw.py` rejects timestamps after the load time).
 
 `--activity FACTOR` (> 0, default 1) multiplies the rate of activity bursts
 per contact (the decay and re-engagement bursts below). The default gives
@@ -1802,6 +1804,11 @@ def positive_float(text: str) -> float:
     return value
 
 
+def default_end() -> date:
+    """Yesterday (UTC): the last complete day, so every generated time is in the past."""
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Generate a seeded, realistic B2B marketing funnel as raw CRM tables."
@@ -1813,7 +1820,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--end",
         type=parse_end,
         default=None,
-        help="last day of activity, YYYY-MM-DD (default: today, UTC)",
+        help="last day of activity, YYYY-MM-DD (default: yesterday, UTC: the last complete "
+        "day, so no event lies after the load)",
     )
     parser.add_argument(
         "--months", type=positive_int, default=18, help="history length (default: 18)"
@@ -1886,7 +1894,7 @@ def generate_chunks(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    end: date = args.end or datetime.now(UTC).date()
+    end: date = args.end or default_end()
     began = time.perf_counter()
     log(
         f"{args.contacts} contacts, seed {args.seed}, {args.months} months "

@@ -2,7 +2,8 @@
 """Load raw CRM exports (CSV or Parquet) into the DuckDB `raw` schema.
 
     python scripts/load_raw.py --input DIR [--database PATH] [--schema raw]
-                               [--append events] [--target postgres|spark]
+                               [--append events] [--future-tolerance-minutes 60]
+                               [--target postgres|spark]
 
 For each table of the contract (spec section 1: contacts, companies, events,
 deals, list_memberships) the loader reads `DIR/<table>.csv`,
@@ -10,8 +11,9 @@ deals, list_memberships) the loader reads `DIR/<table>.csv`,
 columns and values in SQL (DuckDB does the reading and the parsing, so the
 work scales with the engine, not with Python) and replaces `<schema>.<table>`
 in one transaction (with `--append events`, appends to `<schema>.events`).
-Rows it cannot load go to `<schema>.load_rejects` with the reason; nothing is
-dropped silently.
+Rows it cannot load go to `<schema>.load_rejects` with the reason and its
+category (the reason without the detail, for counting); nothing is dropped
+silently: for every table, rows read = loaded + rejected (printed).
 
 Partitioned inputs: `DIR/<table>/` holds part files, all `*.csv` or all
 `*.parquet`, every one with the same header (same names in the same order).
@@ -37,7 +39,9 @@ column: a `loaded_at` column in the events input is an extra column, ignored
 with the usual warning. Rows stored by an older loader (a database whose
 events or load_rejects lacks the column) get `1970-01-01 00:00:00` ("before
 loaded_at existed") when their table is kept or appended to; the column is
-added then. A replaced table simply gets the new value.
+added then. A replaced table simply gets the new value. Likewise, a
+load_rejects stored before the `category` column existed gets it, null for
+its earlier rows.
 
 --append events: the events input is validated exactly as in a replacing
 load (same rejects; a key repeated within the input keeps its first valid
@@ -52,16 +56,33 @@ columns (else load without --append to replace it); if it does not exist,
 
 Choices (where the brief leaves room):
 - CSV dialect is fixed: comma, `"` quote, `""` escape, UTF-8, header row.
-  Lines DuckDB cannot split into the header's columns (too many or too few
-  fields, unterminated quote, invalid UTF-8) are rejected as
-  `malformed CSV row`; their row_number is the file line minus one (exact
-  unless the file has blank lines or quoted line breaks before them).
+  A UTF-8 byte-order mark is dropped (single files and every part). Line
+  endings may be LF, CRLF or CR; quoted values may hold line breaks. Empty
+  lines are skipped, not counted as rows (a line of spaces is a row). Lines
+  DuckDB cannot split into the header's columns (too many or too few fields,
+  an unterminated quote, a line over 2,000,000 bytes) are rejected as
+  `malformed CSV row`, lines with bytes that are not UTF-8 as `invalid UTF-8`
+  (and the table's summary prints a hint to convert the file). Their
+  row_number is DuckDB's line number minus one: a quoted line break does not
+  count, an empty line before them does. A quote that is never closed takes
+  the rest of the file into one malformed row; one closed on a later line
+  takes the lines between into a value (caught by the length limit when long).
+- Header-level problems are a LoadError naming the file, before anything is
+  written: an empty (0-byte) file, a first line without column names, a
+  header that is not valid UTF-8 (or a UTF-16 file) or not valid CSV, a
+  missing required column, a repeated column.
 - A row with several problems is rejected once, with every reason joined by
-  `; `. Duplicate keys are decided among the rows that are otherwise valid,
-  so every `duplicate key` reject names a key that was loaded.
+  `; ` (and the categories likewise). Duplicate keys are decided among the
+  rows that are otherwise valid, so every `duplicate key` reject names a key
+  that was loaded.
 - Which row of a repeated key is loaded: the first in file order, except in
   list_memberships (see below); the others go to the rejects as
-  `duplicate key ...`.
+  `duplicate key <key> (identical)` when every column equals the loaded
+  row's (spec columns as typed values, so `2024-01-01` equals
+  `2024-01-01T00:00:00Z` and keys compare trimmed; extra columns as raw
+  text; null equals null), else `duplicate key <key> (conflicting)`. The
+  reason names the loaded row: `duplicate key contact_id=c1 (conflicting):
+  differs from row 3, which was loaded (the first row in file order wins)`.
 - list_memberships has an optional `added_at` (timestamp, UTC; parsed like
   every timestamp): when the contact joined the list. Null (column absent or
   value empty) means "member all along". A member at score time T is a
@@ -72,10 +93,39 @@ Choices (where the brief leaves room):
   the file's rows of that key would together. (The key is compared after
   trimming, case-sensitively, as for every key: `L1` and `l1` are two rows,
   and the scoring side treats them as one list by the "any row" rule.)
+- Timestamps: ISO-8601 (see TIMESTAMP_PATTERN), trimmed, any case
+  (`2024-01-01t10:00:00z`), converted to UTC; impossible dates (2024-02-30)
+  are `unparseable timestamp <column>`. Values before 1900-01-01 00:00:00
+  UTC are placeholders (0001-01-01, Excel's 1899-12-30): `impossible
+  timestamp <column>`. Values after the load's start (the instant loaded_at
+  starts from) plus `--future-tolerance-minutes` (default 60, for clock
+  skew) are `future timestamp <column>` for events.occurred_at,
+  contacts.created_at, deals.created_at and list_memberships.added_at.
+  deals.closed_at may lie in the future for an open or lost deal (CRMs such
+  as HubSpot export the expected close date there); a won deal closed in the
+  future is rejected as `won deal closed in the future`.
+- Length limits (characters): a key longer than MAX_KEY_LENGTH (255) after
+  trimming is `key too long <column>`; any other text value (spec text
+  columns, custom properties of contacts and companies) longer than
+  MAX_TEXT_LENGTH (10,000) is `value too long <column>`. The reason gives
+  the length, not the value. Text with a NUL character is `NUL character
+  <column>` (PostgreSQL text cannot hold one).
 - Integer columns accept integral decimal numerals (`250`, `250.0`, `2.5e2`);
   `1.5` is rejected. Numbers reject `nan`, `inf`, thousands separators and
-  values outside the double range.
-- "Empty" means null or only spaces (SQL `trim`, as staging does).
+  values outside the double range. Negative numbers are numbers (staging
+  decides what a negative employee count means), as an email without `@` is
+  text.
+- "Empty" means null or only spaces (SQL `trim`, as staging does). Keys are
+  stored trimmed, other text as given; booleans accept true/false, 1/0,
+  yes/no, t/f, y/n in any case, padded.
+- References are not enforced: a row whose contact_id or company_id names
+  no row of the referenced table (events, deals and list_memberships ->
+  contacts; contacts and deals -> companies; deals.company_id empty too) is
+  kept, since its contact or company may come with a later export and the
+  scoring ignores it until then. After the write the loader counts them per
+  table and column, against the tables as stored (values trimmed, exactly
+  as stored keys are; an appended table counts this load's rows), prints a
+  notice and returns the counts (`orphans`).
 """
 
 from __future__ import annotations
@@ -89,6 +139,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from duckdb_settings import duckdb_config
@@ -105,6 +156,9 @@ REJECT_COLUMNS = (
     ("reason", "VARCHAR"),
     ("record", "VARCHAR"),
     (LOAD_TIME_COLUMN, "TIMESTAMP"),
+    # The reason without its detail (`duplicate key contact_id (identical)`), for
+    # counting; null for rows rejected by a loader older than the column.
+    ("category", "VARCHAR"),
 )
 # loaded_at of rows stored before the column existed (older databases).
 BEFORE_LOAD_TIMES = datetime(1970, 1, 1)
@@ -135,6 +189,25 @@ INTEGER_PATTERN = r"[+-]?[0-9]+"
 SCHEMA_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_VALUE_IN_REASON = 100
 TOP_REASONS = 5
+# Longest accepted key (after trim) and other text value, in characters.
+MAX_KEY_LENGTH = 255
+MAX_TEXT_LENGTH = 10_000
+# Timestamps before this instant (UTC) are placeholders (0001-01-01, Excel's
+# 1899-12-30), not times: rejected as `impossible timestamp`.
+EARLIEST_TIMESTAMP = datetime(1900, 1, 1)
+# Timestamps later than the load's start plus this many minutes are rejected
+# as `future timestamp` (clock skew between the CRM and the loader is allowed).
+DEFAULT_FUTURE_TOLERANCE_MINUTES = 60
+MALFORMED_ROW = "malformed CSV row"
+INVALID_UTF8 = "invalid UTF-8"
+WON_CLOSED_IN_FUTURE = "won deal closed in the future"
+ENCODING_HINT = (
+    "hint: the file is not UTF-8; convert it, e.g. "
+    "iconv -f WINDOWS-1252 -t UTF-8 {name} > utf8/{name} (if the export is Windows-1252)"
+)
+# What the rows of one loaded table came to: read, loaded, rejected,
+# properties (contacts, companies), total (appended), orphans (references).
+Counts = dict[str, Any]
 
 
 class LoadError(Exception):
@@ -145,6 +218,16 @@ class LoadError(Exception):
 class Column:
     name: str
     kind: str  # a key of SQL_TYPES
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column naming a row of another table: not enforced, counted after the load."""
+
+    column: str
+    table: str  # the table whose (first) key column it names
+    effect: str  # what becomes of the rows kept, for the notice
+    empty_unresolved: bool = False  # an empty value counts too (the contract requires one)
 
 
 @dataclass(frozen=True)
@@ -159,6 +242,12 @@ class TableSpec:
     keep_earliest: str | None = None
     # Whether the stored table has LOAD_TIME_COLUMN (set by the loader, not read).
     has_load_time: bool = False
+    # Timestamp columns that may lie after the load time (an expected close date).
+    future_allowed: tuple[str, ...] = ()
+    # (boolean, timestamp): a row whose boolean is true must not have the
+    # timestamp after the load time (a won deal closes in the past).
+    past_when_true: tuple[str, str] | None = None
+    references: tuple[Reference, ...] = ()
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -193,6 +282,13 @@ TABLES: tuple[TableSpec, ...] = (
         required_columns=("contact_id", "email", "created_at"),
         required_values=("created_at",),
         properties_table="contact_properties",
+        references=(
+            Reference(
+                "company_id",
+                "companies",
+                "scored with empty company fields until the company is loaded",
+            ),
+        ),
     ),
     TableSpec(
         name="companies",
@@ -221,6 +317,7 @@ TABLES: tuple[TableSpec, ...] = (
         required_columns=("event_id", "contact_id", "event_type", "occurred_at"),
         required_values=("contact_id", "event_type", "occurred_at"),
         has_load_time=True,
+        references=(Reference("contact_id", "contacts", "scored once the contact is loaded"),),
     ),
     TableSpec(
         name="deals",
@@ -235,6 +332,18 @@ TABLES: tuple[TableSpec, ...] = (
             ("is_won", "boolean"),
         ),
         required_columns=("deal_id", "company_id", "is_won"),
+        # An open or lost deal's closed_at may be the expected close date (HubSpot).
+        future_allowed=("closed_at",),
+        past_when_true=("is_won", "closed_at"),
+        references=(
+            Reference(
+                "company_id",
+                "companies",
+                "credited through contact_id or the contacts' company_id as usual",
+                empty_unresolved=True,
+            ),
+            Reference("contact_id", "contacts", "credited once the contact is loaded"),
+        ),
     ),
     TableSpec(
         name="list_memberships",
@@ -242,6 +351,7 @@ TABLES: tuple[TableSpec, ...] = (
         required_columns=("list_name", "contact_id"),
         required_values=("list_name", "contact_id"),
         keep_earliest="added_at",
+        references=(Reference("contact_id", "contacts", "they count once the contact is loaded"),),
     ),
 )
 
@@ -282,6 +392,10 @@ class Source:
     def extra_positions(self) -> list[int]:
         known = set(self.spec.column_names)
         return [i for i, name in enumerate(self.headers) if name and name not in known]
+
+    def property_positions(self) -> list[int]:
+        """The extra columns kept as custom properties (contacts and companies)."""
+        return self.extra_positions() if self.spec.properties_table else []
 
     def record_keys(self) -> list[str]:
         return [name or f"column_{i + 1}" for i, name in enumerate(self.headers)]
@@ -353,7 +467,84 @@ def typed_expr(column: Column, raw: str) -> str:
     raise ValueError(f"unknown column kind {column.kind!r}")
 
 
-def column_checks(spec: TableSpec, column: Column, raw: str) -> list[tuple[str, str, str]]:
+@dataclass(frozen=True)
+class TimeBounds:
+    """Timestamps accepted by a load: from EARLIEST_TIMESTAMP to its start plus a tolerance."""
+
+    started: datetime  # the load's start (UTC, naive), as utc_now() gave it
+    tolerance_minutes: int = DEFAULT_FUTURE_TOLERANCE_MINUTES
+
+    @property
+    def latest(self) -> datetime:
+        return self.started + timedelta(minutes=self.tolerance_minutes)
+
+    def after_text(self) -> str:
+        return (
+            f" is after the load time {self.started:%Y-%m-%d %H:%M:%S} UTC "
+            f"(tolerance {self.tolerance_minutes} min)"
+        )
+
+
+def quoted_value(raw: str) -> str:
+    """SQL: the raw value in quotes, cut to MAX_VALUE_IN_REASON characters."""
+    return "'''' || left(" + raw + f", {MAX_VALUE_IN_REASON}) || ''''"
+
+
+def length_check(name: str, raw: str, is_key: bool) -> tuple[str, str, str]:
+    """(condition, category, reason) rejecting a key or text value that is too long."""
+    if is_key:
+        value, limit, noun = f"trim({raw})", MAX_KEY_LENGTH, "key"
+    else:
+        value, limit, noun = raw, MAX_TEXT_LENGTH, "value"
+    category = literal(f"{noun} too long {name}")
+    reason = f"{category} || ': ' || length({value}) || {literal(f' characters (limit {limit})')}"
+    return f"length({value}) > {limit}", category, reason
+
+
+def nul_check(name: str, raw: str) -> tuple[str, str, str]:
+    """(condition, category, reason) rejecting text with a NUL character.
+
+    DuckDB stores it, but PostgreSQL text cannot hold one (so --target postgres
+    would fail after the load) and no CRM value legitimately contains it.
+    """
+    category = literal(f"NUL character {name}")
+    return f"contains({raw}, chr(0))", category, category
+
+
+def timestamp_checks(
+    spec: TableSpec, column: Column, raw: str, bounds: TimeBounds
+) -> list[tuple[str, str, str]]:
+    """Checks of a parsed timestamp: not before 1900, not after the load (with exceptions)."""
+    typed = typed_col(column.name)
+    category = literal(f"impossible timestamp {column.name}")
+    earliest = f"{EARLIEST_TIMESTAMP:%Y-%m-%d %H:%M:%S}"
+    checks = [
+        (
+            f"{typed} < {timestamp_sql(EARLIEST_TIMESTAMP)}",
+            category,
+            f"{category} || ': ' || {quoted_value(raw)} || "
+            + literal(f" is before {earliest} UTC"),
+        )
+    ]
+    latest = timestamp_sql(bounds.latest)
+    if column.name not in spec.future_allowed:
+        category = literal(f"future timestamp {column.name}")
+        reason = f"{category} || ': ' || {quoted_value(raw)} || {literal(bounds.after_text())}"
+        checks.append((f"{typed} > {latest}", category, reason))
+    if spec.past_when_true and spec.past_when_true[1] == column.name:
+        flag = spec.past_when_true[0]
+        category = literal(WON_CLOSED_IN_FUTURE)
+        reason = (
+            f"{category} || {literal(': ' + column.name + ' ')} || {quoted_value(raw)} || "
+            + literal(bounds.after_text())
+        )
+        checks.append((f"{typed_col(flag)} AND {typed} > {latest}", category, reason))
+    return checks
+
+
+def column_checks(
+    spec: TableSpec, column: Column, raw: str, bounds: TimeBounds
+) -> list[tuple[str, str, str]]:
     """(condition, category, reason) SQL triples that reject a row for one column."""
     checks: list[tuple[str, str, str]] = []
     if column.kind == "key":
@@ -362,12 +553,31 @@ def column_checks(spec: TableSpec, column: Column, raw: str) -> list[tuple[str, 
     elif column.name in spec.required_values:
         category = literal(f"empty required value {column.name}")
         checks.append((is_blank(raw), category, category))
+    if column.kind in ("key", "text"):
+        checks.append(length_check(column.name, raw, is_key=column.kind == "key"))
+        checks.append(nul_check(column.name, raw))
     if column.kind in ("timestamp", "bigint", "double", "boolean"):
         noun = "number" if column.kind in ("bigint", "double") else column.kind
         category = literal(f"unparseable {noun} {column.name}")
         condition = f"NOT ({is_blank(raw)}) AND {typed_col(column.name)} IS NULL"
-        reason = f"{category} || ': ''' || left({raw}, {MAX_VALUE_IN_REASON}) || ''''"
+        reason = f"{category} || ': ' || {quoted_value(raw)}"
         checks.append((condition, category, reason))
+    if column.kind == "timestamp":
+        checks.extend(timestamp_checks(spec, column, raw, bounds))
+    return checks
+
+
+def source_checks(source: Source, bounds: TimeBounds) -> list[tuple[str, str, str]]:
+    """Every check of a row of `source`: its spec columns, then its custom properties."""
+    spec = source.spec
+    checks = [
+        check
+        for column in spec.columns
+        for check in column_checks(spec, column, source.raw_expr(column.name), bounds)
+    ]
+    for position in source.property_positions():
+        checks.append(length_check(source.headers[position], raw_col(position), is_key=False))
+        checks.append(nul_check(source.headers[position], raw_col(position)))
     return checks
 
 
@@ -379,10 +589,28 @@ def list_of_hits(items: Iterable[tuple[str, str]]) -> str:
 
 
 def duplicate_reason(spec: TableSpec) -> tuple[str, str]:
-    """(category, reason) SQL for a duplicate key, e.g. `duplicate key contact_id=c1`."""
-    category = literal("duplicate key " + ", ".join(spec.key))
-    parts = [f"{literal(name + '=')} || {typed_col(name)}" for name in spec.key]
-    reason = literal("duplicate key ") + " || " + " || ', ' || ".join(parts)
+    """(category, reason) SQL for a repeated key, given `identical` and `winner_row`.
+
+    E.g. `duplicate key contact_id=c1 (conflicting): differs from row 3, which
+    was loaded (the first row in file order wins)`.
+    """
+    base = "duplicate key " + ", ".join(spec.key)
+    category = (
+        f"CASE WHEN identical THEN {literal(base + ' (identical)')} "
+        f"ELSE {literal(base + ' (conflicting)')} END"
+    )
+    values = " || ', ' || ".join(f"{literal(name + '=')} || {typed_col(name)}" for name in spec.key)
+    rule = (
+        f"the earliest {spec.keep_earliest} wins"
+        if spec.keep_earliest
+        else "the first row in file order wins"
+    )
+    reason = (
+        f"'duplicate key ' || {values} || CASE WHEN identical "
+        "THEN ' (identical): same values as row ' || winner_row || ', which was loaded' "
+        "ELSE ' (conflicting): differs from row ' || winner_row || "
+        f"{literal(f', which was loaded ({rule})')} END"
+    )
     return category, reason
 
 
@@ -412,10 +640,47 @@ def find_source_file(input_dir: Path, spec: TableSpec) -> tuple[Path, str] | Non
     return found[0] if found else None
 
 
-def read_csv_header(path: Path) -> list[str]:
-    # Only the header record is parsed here; data rows are read by DuckDB.
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        return next(csv.reader(handle, delimiter=",", quotechar='"', doublequote=True), [])
+def undecodable(text: str) -> int | None:
+    """The first byte that was not valid UTF-8 (kept by `surrogateescape`), if any."""
+    for char in text:
+        if "\udc80" <= char <= "\udcff":
+            return ord(char) - 0xDC00
+    return None
+
+
+def read_csv_header(path: Path, label: str) -> list[str]:
+    """The header record of a CSV file; a UTF-8 byte-order mark is dropped.
+
+    Only the header is parsed here (DuckDB reads the data rows, so a bad byte
+    in a data row is that row's problem). LoadError, naming the file as
+    `label`, for an empty file, a first line that is empty, a header that is
+    not valid UTF-8 and a header that is not valid CSV.
+    """
+    if path.stat().st_size == 0:
+        raise LoadError(f"{label}: empty file (0 bytes): no header line")
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoadError(
+            f"{label}: the file is UTF-16 (byte-order mark {start[:2].hex(' ')}), not UTF-8; "
+            "convert it, e.g. iconv -f UTF-16 -t UTF-8"
+        )
+    # surrogateescape never fails: undecodable bytes of the header are found below.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle, delimiter=",", quotechar='"', doublequote=True, strict=True)
+        try:
+            header = next(reader, [])
+        except csv.Error as exc:
+            raise LoadError(f"{label}: the header line is not valid CSV ({exc})") from None
+    bad = next((b for b in map(undecodable, header) if b is not None), None)
+    if bad is not None:
+        raise LoadError(
+            f"{label}: the header is not valid UTF-8 (byte 0x{bad:02x}); convert the file, "
+            "e.g. iconv -f WINDOWS-1252 -t UTF-8 (use the export's real encoding)"
+        )
+    if not any(name.strip() for name in header):
+        raise LoadError(f"{label}: no header line (the first line holds no column names)")
+    return header
 
 
 def read_parquet_header(path: Path) -> list[str]:
@@ -424,8 +689,8 @@ def read_parquet_header(path: Path) -> list[str]:
     return [row[0] for row in rows]
 
 
-def read_header(path: Path, fmt: str) -> list[str]:
-    return read_csv_header(path) if fmt == "csv" else read_parquet_header(path)
+def read_header(path: Path, fmt: str, label: str) -> list[str]:
+    return read_csv_header(path, label) if fmt == "csv" else read_parquet_header(path)
 
 
 def find_parts(directory: Path) -> tuple[list[Path], str]:
@@ -466,9 +731,9 @@ def inspect_source(input_dir: Path, spec: TableSpec) -> Source | None:
                 "keep only one"
             )
         parts, fmt = find_parts(directory)
-        raw_headers = read_header(parts[0], fmt)
+        raw_headers = read_header(parts[0], fmt, f"{spec.name}/{parts[0].name}")
         for part in parts[1:]:
-            header = read_header(part, fmt)
+            header = read_header(part, fmt, f"{spec.name}/{part.name}")
             if header != raw_headers:
                 raise LoadError(
                     f"{spec.name}/{part.name}: header ({', '.join(header)}) differs from "
@@ -486,7 +751,8 @@ def inspect_source(input_dir: Path, spec: TableSpec) -> Source | None:
         return None
     else:
         path, fmt = found
-        source = Source(spec=spec, path=path.resolve(), fmt=fmt, raw_headers=read_header(path, fmt))
+        raw_headers = read_header(path, fmt, path.name)
+        source = Source(spec=spec, path=path.resolve(), fmt=fmt, raw_headers=raw_headers)
     source.headers = [name.strip().lower() for name in source.raw_headers]
     return source
 
@@ -577,16 +843,48 @@ def stage_csv(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE {temp_name("bad", table)} AS
-        SELECT
-            line - 1 AS row_number,
-            'malformed CSV row (line ' || line || '): '
-                || arg_min(error_message, byte_position) AS reason,
-            'malformed CSV row' AS category,
-            json_object('csv_line', trim(arg_min(csv_line, byte_position), e'\\r\\n')) AS record
-        FROM {rejects}
-        GROUP BY line
+        WITH lines AS ({malformed_lines_sql(rejects, "line")})
+        SELECT line - 1 AS row_number, {malformed_row_sql("'line ' || line")}
+        FROM lines
         """
     )
+
+
+def malformed_lines_sql(rejects: str, group_by: str) -> str:
+    """SQL: one row per line DuckDB could not read, from its rejects table.
+
+    A line can have several errors: the message is the first one's (by byte
+    position); the line is not valid UTF-8 when any error says so, since a bad
+    byte can also shift the fields.
+    """
+    return f"""
+        SELECT
+            {group_by},
+            arg_min(error_message, byte_position) AS message,
+            arg_min(csv_line, byte_position) AS csv_line,
+            bool_or(error_type = 'INVALID ENCODING') AS invalid_utf8,
+            min(column_idx) FILTER (WHERE error_type = 'INVALID ENCODING') AS invalid_field
+        FROM {rejects}
+        GROUP BY {group_by}"""
+
+
+def malformed_row_sql(location: str) -> str:
+    """SQL select items reason, category, record of a malformed line (`lines` columns).
+
+    `location` is SQL text naming the line, e.g. `'line ' || line`.
+    """
+    utf8_detail = (
+        "' holds bytes that are not valid UTF-8 (the file is in another encoding, or corrupt)'"
+    )
+    return f"""
+        CASE
+            WHEN invalid_utf8 THEN {literal(INVALID_UTF8 + " (")} || {location} || '): '
+                || coalesce('field ' || invalid_field, 'the row') || {utf8_detail}
+            ELSE {literal(MALFORMED_ROW + " (")} || {location} || '): ' || message
+        END AS reason,
+        CASE WHEN invalid_utf8 THEN {literal(INVALID_UTF8)} ELSE {literal(MALFORMED_ROW)} END
+            AS category,
+        json_object('csv_line', trim(csv_line, e'\\r\\n')) AS record"""
 
 
 def stage_malformed_part_rows(con: duckdb.DuckDBPyConnection, source: Source) -> None:
@@ -601,15 +899,10 @@ def stage_malformed_part_rows(con: duckdb.DuckDBPyConnection, source: Source) ->
     con.execute(
         f"""
         CREATE TEMP TABLE {temp_name("bad", table)} AS
-        WITH lines AS (
-            SELECT
-                CAST(file_id AS BIGINT) AS part,
-                line,
-                arg_min(error_message, byte_position) AS message,
-                arg_min(csv_line, byte_position) AS csv_line
-            FROM {temp_name("csvrejects", table)}
-            GROUP BY file_id, line
+        WITH rejects AS (
+            SELECT *, CAST(file_id AS BIGINT) AS part FROM {temp_name("csvrejects", table)}
         ),
+        lines AS ({malformed_lines_sql("rejects", "part, line")}),
         sizes AS (
             SELECT part, count(*) AS n
             FROM (
@@ -627,10 +920,7 @@ def stage_malformed_part_rows(con: duckdb.DuckDBPyConnection, source: Source) ->
         )
         SELECT
             CAST(starts.start + lines.line - 1 AS BIGINT) AS row_number,
-            'malformed CSV row (' || {names}[lines.part + 1] || ' line ' || lines.line || '): '
-                || lines.message AS reason,
-            'malformed CSV row' AS category,
-            json_object('csv_line', trim(lines.csv_line, e'\\r\\n')) AS record
+            {malformed_row_sql(f"{names}[lines.part + 1] || ' line ' || lines.line")}
         FROM lines JOIN starts USING (part)
         ORDER BY row_number
         """
@@ -679,7 +969,7 @@ def numbered_rows_sql(source: Source) -> str:
         )"""
 
 
-def stage_parsed(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+def stage_parsed(con: duckdb.DuckDBPyConnection, source: Source, bounds: TimeBounds) -> None:
     """Typed columns plus `reason`/`category` (null for rows to load)."""
     spec = source.spec
     raws = {column.name: source.raw_expr(column.name) for column in spec.columns}
@@ -687,13 +977,18 @@ def stage_parsed(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         f"{typed_expr(column, raws[column.name])} AS {typed_col(column.name)}"
         for column in spec.columns
     )
-    checks = [check for c in spec.columns for check in column_checks(spec, c, raws[c.name])]
+    checks = source_checks(source, bounds)
     reasons = list_of_hits((condition, reason) for condition, _, reason in checks)
     categories = list_of_hits((condition, category) for condition, category, _ in checks)
     keys = ", ".join(typed_col(name) for name in spec.key)
     preference = "row_number"
     if spec.keep_earliest:
         preference = f"{typed_col(spec.keep_earliest)} ASC NULLS FIRST, row_number"
+    # A repeated key is identical to the loaded row when every column is: the
+    # spec columns as typed, the extra columns as raw text (null-safe).
+    compared = [typed_col(c.name) for c in spec.columns]
+    compared += [raw_col(i) for i in source.extra_positions()]
+    same = " AND ".join(f"repeats.{c} IS NOT DISTINCT FROM winners.{c}" for c in compared)
     dup_category, dup_reason = duplicate_reason(spec)
     con.execute(
         f"""
@@ -706,13 +1001,22 @@ def stage_parsed(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         ranked AS (
             SELECT
                 checked.*,
-                row_number() OVER (
-                    PARTITION BY len(reasons) = 0, {keys} ORDER BY {preference}
-                ) AS key_rank
+                row_number() OVER keys AS key_rank,
+                first_value(row_number) OVER keys AS winner_row
             FROM checked
+            WINDOW keys AS (PARTITION BY len(reasons) = 0, {keys} ORDER BY {preference})
+        ),
+        repeats AS (SELECT * FROM ranked WHERE len(reasons) = 0 AND key_rank > 1),
+        winners AS (
+            SELECT * FROM ranked
+            WHERE key_rank = 1 AND row_number IN (SELECT winner_row FROM repeats)
+        ),
+        repeat_kinds AS (
+            SELECT repeats.row_number, coalesce({same}, false) AS identical
+            FROM repeats JOIN winners ON winners.row_number = repeats.winner_row
         )
         SELECT
-            * EXCLUDE (good_rank, reasons, categories, key_rank),
+            ranked.* EXCLUDE (good_rank, reasons, categories, key_rank, winner_row),
             CASE
                 WHEN len(reasons) > 0 THEN array_to_string(reasons, '; ')
                 WHEN key_rank > 1 THEN {dup_reason}
@@ -721,7 +1025,7 @@ def stage_parsed(con: duckdb.DuckDBPyConnection, source: Source) -> None:
                 WHEN len(reasons) > 0 THEN array_to_string(categories, '; ')
                 WHEN key_rank > 1 THEN {dup_category}
             END AS category
-        FROM ranked
+        FROM ranked LEFT JOIN repeat_kinds ON repeat_kinds.row_number = ranked.row_number
         """
     )
     con.execute(f"DROP TABLE {temp_name('src', spec.name)}")
@@ -789,16 +1093,16 @@ def stage_properties(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     )
 
 
-def stage_source(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, int]:
+def stage_source(con: duckdb.DuckDBPyConnection, source: Source, bounds: TimeBounds) -> Counts:
     if source.fmt == "csv":
         stage_csv(con, source)
     else:
         stage_parquet(con, source)
     table = source.spec.name
     read = count_rows(con, temp_name("src", table)) + count_rows(con, temp_name("bad", table))
-    stage_parsed(con, source)
+    stage_parsed(con, source, bounds)
     stage_outputs(con, source)
-    counts = {
+    counts: Counts = {
         "read": read,
         "loaded": count_rows(con, temp_name("ok", table)),
         "rejected": count_rows(con, temp_name("rejects", table)),
@@ -960,7 +1264,7 @@ def replace_rejects(
     parts = [f"SELECT {', '.join(kept_columns)} FROM {target}{keep}"]
     parts += [
         f"SELECT {literal(s.spec.name)}, {literal(str(s.path))}, row_number, reason, record, "
-        f"{timestamp_sql(loaded_at)} FROM {temp_name('rejects', s.spec.name)}"
+        f"{timestamp_sql(loaded_at)}, category FROM {temp_name('rejects', s.spec.name)}"
         for s in sources
     ]
     casts = ", ".join(f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in REJECT_COLUMNS)
@@ -1018,7 +1322,7 @@ def write_tables(
 
 
 def report_source(
-    con: duckdb.DuckDBPyConnection, source: Source, counts: dict[str, int], schema: str = "raw"
+    con: duckdb.DuckDBPyConnection, source: Source, counts: Counts, schema: str = "raw"
 ) -> None:
     read, loaded, rejected = counts["read"], counts["loaded"], counts["rejected"]
     balanced = loaded + rejected == read
@@ -1029,6 +1333,10 @@ def report_source(
     )
     for category, n in top_reasons(con, source.spec.name):
         print(f"    {n:>10}  {category}")
+    rejects = temp_name("rejects", source.spec.name)
+    if count_rows(con, f"{rejects} WHERE category = {literal(INVALID_UTF8)}"):
+        name = f"{source.file_name}<part>.csv" if source.partitioned else source.file_name
+        print("  " + ENCODING_HINT.format(name=name))
     if "properties" in counts:
         print(f"  {source.spec.properties_table}: {counts['properties']} values")
     if "total" in counts:
@@ -1040,6 +1348,44 @@ def report_source(
         raise RuntimeError(
             f"{source.spec.name}: loaded {loaded} + rejected {rejected} != read {read}; "
             "nothing was written"
+        )
+
+
+def count_orphans(con: duckdb.DuckDBPyConnection, schema: str, source: Source) -> dict[str, int]:
+    """Rows this load wrote whose references name no row of the stored tables.
+
+    Run after the write, so the referenced tables are what the load left
+    (this load's rows, or the kept table). Values compare trimmed, as stored
+    keys are. An appended table counts the rows of this load only.
+    """
+    staged = temp_name("ok", source.spec.name)
+    orphans: dict[str, int] = {}
+    for reference in source.spec.references:
+        target = next(spec for spec in TABLES if spec.name == reference.table)
+        value = f"nullif(trim(staged.{ident(reference.column)}), '')"
+        missing = (
+            f"NOT EXISTS (SELECT 1 FROM {ident(schema)}.{ident(target.name)} AS stored "
+            f"WHERE stored.{ident(target.key[0])} = {value})"
+        )
+        condition = (
+            f"{value} IS NULL OR {missing}"
+            if reference.empty_unresolved
+            else f"{value} IS NOT NULL AND {missing}"
+        )
+        orphans[reference.column] = count_rows(con, f"{staged} AS staged WHERE {condition}")
+    return orphans
+
+
+def report_orphans(source: Source, orphans: dict[str, int]) -> None:
+    spec = source.spec
+    for reference in spec.references:
+        n = orphans.get(reference.column, 0)
+        if not n:
+            continue
+        empty = " empty or" if reference.empty_unresolved else ""
+        print(
+            f"{spec.name}: notice: {n} {spec.name} for {reference.column}s{empty} not in "
+            f"{reference.table} (kept; {reference.effect})"
         )
 
 
@@ -1109,24 +1455,35 @@ def append_targets(
 
 
 def load(
-    input_dir: Path, database: Path, schema: str = "raw", append: Iterable[str] = ()
-) -> dict[str, dict[str, int]]:
+    input_dir: Path,
+    database: Path,
+    schema: str = "raw",
+    append: Iterable[str] = (),
+    future_tolerance_minutes: int = DEFAULT_FUTURE_TOLERANCE_MINUTES,
+) -> dict[str, Counts]:
     """Load every input of `input_dir` into `schema` of the DuckDB `database`.
 
     Returns per loaded table {read, loaded, rejected} (and `properties` for
     contacts and companies, `total` rows after the load for a table appended
-    to). `append` names the tables to append to instead of replacing (only
-    events). Raises LoadError, before writing anything, when an input is
-    unusable.
+    to, and for tables with references `orphans`: {column: rows kept whose
+    value names no row of the referenced table}). `append` names the tables
+    to append to instead of replacing (only events). Timestamps later than the
+    load's start plus `future_tolerance_minutes` are rejected. Raises
+    LoadError, before writing anything, when an input is unusable.
     """
     if not SCHEMA_PATTERN.fullmatch(schema):
         raise LoadError(f"invalid schema name {schema!r}")
+    if isinstance(future_tolerance_minutes, bool) or not isinstance(future_tolerance_minutes, int):
+        raise LoadError(f"future tolerance must be whole minutes, not {future_tolerance_minutes!r}")
+    if future_tolerance_minutes < 0:
+        raise LoadError(f"future tolerance must be >= 0 minutes, not {future_tolerance_minutes}")
     append_to = check_append(append)
     started = utc_now()
+    bounds = TimeBounds(started, future_tolerance_minutes)
     sources, absent = inspect_inputs(Path(input_dir))
     database = Path(database)
     database.parent.mkdir(parents=True, exist_ok=True)
-    results: dict[str, dict[str, int]] = {}
+    results: dict[str, Counts] = {}
     # Threads, memory limit and spill directory as for dbt (profiles.yml); file
     # order matters here (row numbers, first row wins), so insertion order is kept.
     config = duckdb_config(preserve_insertion_order="true")
@@ -1144,7 +1501,7 @@ def load(
                     "does not exist yet; loading it as a new table"
                 )
             print_column_notices(source)
-            counts = stage_source(con, source)
+            counts = stage_source(con, source, bounds)
             if source.spec.name in appending:
                 counts["total"] = appending[source.spec.name] + counts["loaded"]
             results[source.spec.name] = counts
@@ -1153,6 +1510,12 @@ def load(
             report_absent(con, schema, spec, append_to)
         expected_totals = {name: results[name]["total"] for name in appending}
         loaded_at = write_tables(con, schema, sources, absent, expected_totals, started)
+        # References are counted against the tables as stored now, this load's rows kept.
+        for source in sources:
+            if source.spec.references:
+                orphans = count_orphans(con, schema, source)
+                results[source.spec.name]["orphans"] = orphans
+                report_orphans(source, orphans)
     appended = f", appended to {', '.join(sorted(appending))}" if appending else ""
     print(
         f"loaded {len(sources)} table(s) into {database} schema {schema}{appended} "
@@ -1175,6 +1538,15 @@ loaded_at:
   loader owns it: a loaded_at column of the events input is ignored. Rows of
   an older database without the column get 1970-01-01 when kept or appended to.
 
+validation (rows that fail go to <schema>.load_rejects, with reason and category):
+  empty or too long keys (> 255 characters), too long text values (> 10,000),
+  unparseable values, timestamps before 1900-01-01 (impossible) or after the
+  load's start + --future-tolerance-minutes (future; an open or lost deal's
+  closed_at may be in the future, a won deal's may not), duplicate keys
+  (identical or conflicting with the loaded row), malformed CSV rows and rows
+  with invalid UTF-8. Unresolved references (e.g. events of a contact_id not
+  in contacts) are kept and counted in a notice.
+
 --append events:
   validate the events input as usual and append its accepted rows (including
   re-delivered event_ids: raw keeps every version) and its rejects, instead of
@@ -1188,6 +1560,16 @@ loaded_at:
 exit status: 0 loaded, 2 unusable input (nothing written), 1 load failed
 (previous tables left intact).
 """
+
+
+def tolerance_minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of minutes: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text}")
+    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -1216,6 +1598,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="append the table's accepted rows instead of replacing it (repeatable; only events)",
     )
     parser.add_argument(
+        "--future-tolerance-minutes",
+        type=tolerance_minutes,
+        default=DEFAULT_FUTURE_TOLERANCE_MINUTES,
+        metavar="N",
+        help="reject timestamps later than the load's start plus N minutes "
+        f"(default: {DEFAULT_FUTURE_TOLERANCE_MINUTES}; a won deal's closed_at too, "
+        "an open or lost deal's closed_at may lie in the future)",
+    )
+    parser.add_argument(
         "--target",
         default="duckdb",
         help="profiles.yml target to score on: duckdb (default) or postgres/spark, which get "
@@ -1228,7 +1619,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     database = resolve_database(args.database)
     try:
-        load(args.input, database, args.schema, append=args.append)
+        load(
+            args.input,
+            database,
+            args.schema,
+            append=args.append,
+            future_tolerance_minutes=args.future_tolerance_minutes,
+        )
     except LoadError as exc:
         print(f"error: {exc}; nothing was loaded", file=sys.stderr)
         return EXIT_INPUT_ERROR

@@ -154,6 +154,11 @@ def column_types(database: Path, table: str) -> dict[str, str]:
     return {row[0]: row[1] for row in query(database, f"DESCRIBE raw.{table}")}
 
 
+def row_counts(numbers: dict) -> dict:
+    """A table's counts without its orphan counts (those have tests of their own)."""
+    return {key: value for key, value in numbers.items() if key != "orphans"}
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "out" / "test.duckdb"
@@ -218,6 +223,7 @@ def test_types_match_the_spec(tmp_path: Path, db: Path) -> None:
         "reason": "VARCHAR",
         "record": "VARCHAR",
         "loaded_at": "TIMESTAMP",
+        "category": "VARCHAR",
     }
     assert query(db, "SELECT * FROM raw.companies ORDER BY company_id") == [
         ("k1", "Acme", "acme.com", "Software", 250, 1000000.5, "US"),
@@ -479,12 +485,15 @@ def test_each_reject_reason(
 
     counts = load_raw.load(tmp_path, db)
 
-    assert counts[table] == {"read": 2, "loaded": 1, "rejected": 1} | (
+    assert row_counts(counts[table]) == {"read": 2, "loaded": 1, "rejected": 1} | (
         {"properties": 0} if table in ("contacts", "companies") else {}
     )
     assert query(db, f"SELECT count(*) FROM raw.{table}") == [(1,)]
     [(row_number, stored_reason, record)] = rejects(db, table)
     assert (row_number, stored_reason) == (2, reason)
+    # The category is the reason without its detail.
+    [(category,)] = query(db, "SELECT category FROM raw.load_rejects")
+    assert category == reason.split(":")[0]
     expected_record = {
         name: (value if value != "" else None) for name, value in zip(header, bad_row, strict=True)
     }
@@ -538,13 +547,24 @@ def test_rejected_rows_are_never_silently_dropped(tmp_path: Path, db: Path) -> N
 # ------------------------------------------------------------------------- duplicates
 
 
+CONFLICTING = (
+    "(conflicting): differs from row {}, which was loaded (the first row in file order wins)"
+)
+IDENTICAL = "(identical): same values as row {}, which was loaded"
+
+
 def test_duplicate_keys_keep_the_first_occurrence(tmp_path: Path, db: Path) -> None:
-    header = ["contact_id", "email", "created_at"]
+    header = ["contact_id", "email", "created_at", "tier"]
     rows = [
-        ["c1", "first@x.com", "2024-01-01"],
-        ["c2", "other@x.com", "2024-01-01"],
-        [" c1 ", "second@x.com", "2024-01-02"],
-        ["c1", "third@x.com", "2024-01-03"],
+        ["c1", "first@x.com", "2024-01-01", "gold"],
+        ["c2", "other@x.com", "2024-01-01", ""],
+        [" c1 ", "second@x.com", "2024-01-02", "gold"],
+        ["c1", "third@x.com", "2024-01-03", "gold"],
+        # Identical once typed: the key is trimmed, the timestamp the same instant.
+        [" c1", "first@x.com", "2024-01-01 00:00:00", "gold"],
+        # A custom property (raw text) differs: conflicting.
+        ["c1", "first@x.com", "2024-01-01", "Gold"],
+        ["c2", "other@x.com", "2024-01-01T00:00:00Z", ""],
     ]
     write_csv(tmp_path / "contacts.csv", header, rows)
     load_raw.load(tmp_path, db)
@@ -554,8 +574,40 @@ def test_duplicate_keys_keep_the_first_occurrence(tmp_path: Path, db: Path) -> N
         ("c2", "other@x.com"),
     ]
     assert [(n, reason) for n, reason, _ in rejects(db, "contacts")] == [
-        (3, "duplicate key contact_id=c1"),
-        (4, "duplicate key contact_id=c1"),
+        (3, "duplicate key contact_id=c1 " + CONFLICTING.format(1)),
+        (4, "duplicate key contact_id=c1 " + CONFLICTING.format(1)),
+        (5, "duplicate key contact_id=c1 " + IDENTICAL.format(1)),
+        (6, "duplicate key contact_id=c1 " + CONFLICTING.format(1)),
+        (7, "duplicate key contact_id=c2 " + IDENTICAL.format(2)),
+    ]
+    assert query(db, "SELECT row_number, category FROM raw.load_rejects ORDER BY 1") == [
+        (3, "duplicate key contact_id (conflicting)"),
+        (4, "duplicate key contact_id (conflicting)"),
+        (5, "duplicate key contact_id (identical)"),
+        (6, "duplicate key contact_id (conflicting)"),
+        (7, "duplicate key contact_id (identical)"),
+    ]
+
+
+def test_duplicates_compare_null_safely_and_extra_columns_as_text(tmp_path: Path, db: Path) -> None:
+    header = [*EVENT_HEADER, "url", "browser"]
+    rows = [
+        ["e1", "c1", "page_view", "2024-01-01", "", ""],
+        ["e1", "c1", "page_view", "2024-01-01", "", ""],  # nulls equal nulls
+        ["e1", "c1", "page_view", "2024-01-01", "", "firefox"],  # an ignored column differs
+        ["e1", "c1", "page_view", "2024-01-01", "https://x", ""],  # null vs a value
+        ["e1", "c1", "page_view", "2024-01-01", '""', ""],  # a quoted "" is not null
+    ]
+    path = tmp_path / "events.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(header) + "\n")
+        handle.writelines(",".join(row) + "\n" for row in rows)
+    load_raw.load(tmp_path, db)
+    assert [(n, reason.split(" (")[1]) for n, reason, _ in rejects(db, "events")] == [
+        (2, "identical): same values as row 1, which was loaded"),
+        (3, "conflicting): differs from row 1, which was loaded"),
+        (4, "conflicting): differs from row 1, which was loaded"),
+        (5, "conflicting): differs from row 1, which was loaded"),
     ]
 
 
@@ -572,8 +624,14 @@ def test_duplicate_is_decided_among_valid_rows(tmp_path: Path, db: Path) -> None
     assert query(db, "SELECT event_id, event_type FROM raw.events") == [("e1", "page_view")]
     assert [(n, reason) for n, reason, _ in rejects(db, "events")] == [
         (1, "unparseable timestamp occurred_at: 'not a date'"),
-        (3, "duplicate key event_id=e1"),
+        (3, "duplicate key event_id=e1 " + CONFLICTING.format(2)),
     ]
+
+
+LIST_IDENTICAL = "(identical): same values as row {}, which was loaded"
+LIST_CONFLICTING = (
+    "(conflicting): differs from row {}, which was loaded (the earliest added_at wins)"
+)
 
 
 def test_list_membership_key_is_the_pair(tmp_path: Path, db: Path) -> None:
@@ -588,7 +646,7 @@ def test_list_membership_key_is_the_pair(tmp_path: Path, db: Path) -> None:
         ("l1", "c1", None),
     ]
     assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
-        (4, "duplicate key list_name=L1, contact_id=c1")
+        (4, "duplicate key list_name=L1, contact_id=c1 " + LIST_IDENTICAL.format(1))
     ]
 
 
@@ -610,7 +668,7 @@ def test_repeated_list_membership_keeps_the_earliest_added_at(tmp_path: Path, db
     write_csv(tmp_path / "list_memberships.csv", header, rows)
     counts = load_raw.load(tmp_path, db)
 
-    assert counts["list_memberships"] == {"read": 11, "loaded": 5, "rejected": 6}
+    assert row_counts(counts["list_memberships"]) == {"read": 11, "loaded": 5, "rejected": 6}
     # Stored in the file order of the kept rows.
     assert query(db, "SELECT list_name, contact_id, added_at FROM raw.list_memberships") == [
         ("L1", "c1", datetime(2023, 12, 31, 23, 30)),
@@ -620,11 +678,12 @@ def test_repeated_list_membership_keeps_the_earliest_added_at(tmp_path: Path, db
         ("L1", "c4", datetime(2024, 6, 1)),
     ]
     assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
-        (1, "duplicate key list_name=L1, contact_id=c1"),
-        (2, "duplicate key list_name=L1, contact_id=c2"),
-        (5, "duplicate key list_name=L1, contact_id=c1"),
-        (7, "duplicate key list_name=L1, contact_id=c3"),
-        (8, "duplicate key list_name=L1, contact_id=c2"),
+        (1, "duplicate key list_name=L1, contact_id=c1 " + LIST_CONFLICTING.format(3)),
+        (2, "duplicate key list_name=L1, contact_id=c2 " + LIST_CONFLICTING.format(4)),
+        (5, "duplicate key list_name=L1, contact_id=c1 " + LIST_CONFLICTING.format(3)),
+        # Row 7 is the same instant as row 6 in another notation: identical.
+        (7, "duplicate key list_name=L1, contact_id=c3 " + LIST_IDENTICAL.format(6)),
+        (8, "duplicate key list_name=L1, contact_id=c2 " + LIST_CONFLICTING.format(4)),
         (9, "unparseable timestamp added_at: 'yesterday'"),
     ]
     # The rejected rows keep their raw values.
@@ -713,7 +772,7 @@ def test_list_membership_added_at_from_parquet(tmp_path: Path, db: Path) -> None
         ("L", "c1", datetime(2024, 2, 1)),
     ]
     assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
-        (1, "duplicate key list_name=L, contact_id=c1")
+        (1, "duplicate key list_name=L, contact_id=c1 " + LIST_CONFLICTING.format(3))
     ]
 
 
@@ -926,7 +985,7 @@ def test_parquet_input(tmp_path: Path, db: Path) -> None:
     ]
     assert [(n, reason) for n, reason, _ in rejects(db, "events")] == [
         (3, "empty required value occurred_at"),
-        (4, "duplicate key event_id=e1"),
+        (4, "duplicate key event_id=e1 " + CONFLICTING.format(1)),
     ]
     assert query(db, "SELECT company_id, employee_count, annual_revenue FROM raw.companies") == [
         ("k1", 250, 1.5e6)
@@ -939,7 +998,7 @@ def test_parquet_input(tmp_path: Path, db: Path) -> None:
         ("d1", True, datetime(2024, 1, 1)),
         ("d2", False, datetime(2024, 1, 2)),
     ]
-    assert counts["events"] == {"read": 4, "loaded": 2, "rejected": 2}
+    assert row_counts(counts["events"]) == {"read": 4, "loaded": 2, "rejected": 2}
 
 
 def test_csv_and_parquet_for_the_same_table_is_an_error(
@@ -1065,7 +1124,8 @@ def test_partitioned_input_loads_like_the_single_file(tmp_path: Path, fmt: str) 
     single_counts = load_raw.load(single, single_db)
     parts_counts = load_raw.load(write_parts(tmp_path / "parts", fmt), parts_db)
 
-    assert parts_counts == single_counts == {"events": {"read": 6, "loaded": 4, "rejected": 2}}
+    assert parts_counts == single_counts
+    assert row_counts(parts_counts["events"]) == {"read": 6, "loaded": 4, "rejected": 2}
     assert loaded_and_rejected(parts_db) == loaded_and_rejected(single_db)
     loaded, rejected = loaded_and_rejected(parts_db)
     # First row wins across parts: part-00 sorts before part-02.
@@ -1077,7 +1137,7 @@ def test_partitioned_input_loads_like_the_single_file(tmp_path: Path, fmt: str) 
     ]
     assert [(row[1], row[2]) for row in rejected] == [
         (3, "unparseable timestamp occurred_at: 'soon'"),
-        (4, "duplicate key event_id=e1"),
+        (4, "duplicate key event_id=e1 " + CONFLICTING.format(1)),
     ]
     assert query(parts_db, "SELECT DISTINCT source_file FROM raw.load_rejects") == [
         (str((tmp_path / "parts" / "events").resolve()),)
@@ -1098,7 +1158,7 @@ def test_malformed_csv_rows_are_numbered_across_parts(tmp_path: Path, db: Path) 
     )
     counts = load_raw.load(tmp_path, db)
 
-    assert counts["events"] == {"read": 6, "loaded": 3, "rejected": 3}
+    assert row_counts(counts["events"]) == {"read": 6, "loaded": 3, "rejected": 3}
     assert query(db, "SELECT event_id FROM raw.events") == [("e1",), ("e3",), ("e5",)]
     found = [(n, reason.split(":")[0]) for n, reason, _ in rejects(db, "events")]
     assert found == [
@@ -1211,7 +1271,8 @@ def test_loaded_at_increases_even_if_the_clock_goes_back(
     tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inputs = write_valid_inputs(tmp_path / "in")
-    late, early = datetime(2030, 1, 1, 12), datetime(2020, 1, 1)
+    # The clock goes back, but not before the inputs' timestamps (those would be future).
+    late, early = datetime(2030, 1, 1, 12), datetime(2025, 1, 1)
     monkeypatch.setattr(load_raw, "utc_now", lambda: late)
     load_raw.load(inputs, db)
     assert load_times(db) == [late]
@@ -1320,7 +1381,7 @@ def test_append_rejects_accumulate_with_their_loaded_at(tmp_path: Path, db: Path
     load_raw.load(inputs, db)
     counts = [load_raw.load(inputs, db, append=["events"]) for _ in range(2)]
 
-    assert [c["events"] for c in counts] == [
+    assert [row_counts(c["events"]) for c in counts] == [
         {"read": 2, "loaded": 1, "rejected": 1, "total": 2},
         {"read": 2, "loaded": 1, "rejected": 1, "total": 3},
     ]
@@ -1346,7 +1407,7 @@ def test_append_without_an_events_table_is_a_plain_load(
 ) -> None:
     inputs = write_valid_inputs(tmp_path / "in")
     counts = load_raw.load(inputs, db, append=["events"])
-    assert counts["events"] == {"read": 2, "loaded": 2, "rejected": 0}
+    assert counts["events"] == {"read": 2, "loaded": 2, "rejected": 0, "orphans": {"contact_id": 0}}
     assert query(db, "SELECT count(*) FROM raw.events") == [(2,)]
     assert "raw.events does not exist yet; loading it as a new table" in capsys.readouterr().out
 
@@ -1441,3 +1502,511 @@ def test_help_describes_partitions_loaded_at_and_append(
     assert "--append TABLE" in out
     assert "DIR/<table>/" in out
     assert "loaded_at" in out
+    assert "--future-tolerance-minutes N" in out
+    assert "won deal" in out
+
+
+# ------------------------------------------------------------------------- timestamp bounds
+
+LOAD_TIME = datetime(2026, 6, 1, 12, 0, 0)
+AFTER_LOAD = "is after the load time 2026-06-01 12:00:00 UTC (tolerance 60 min)"
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The load starts at LOAD_TIME (loaded_at and the future bound both use utc_now)."""
+    monkeypatch.setattr(load_raw, "utc_now", lambda: LOAD_TIME)
+    return LOAD_TIME
+
+
+@pytest.mark.usefixtures("fixed_clock", "non_utc_local_time")
+def test_future_timestamps_are_rejected_after_the_load_time_plus_tolerance(
+    tmp_path: Path, db: Path
+) -> None:
+    events = {
+        "e1": ("2026-06-01 12:59:59", True),
+        "e2": ("2026-06-01 13:00:00", True),  # exactly load time + 60 min
+        "e3": ("2026-06-01 13:00:01", False),
+        "e4": ("2026-06-01T14:30:00+02:00", True),  # 12:30 UTC
+        "e5": ("2026-06-01T12:30:00-02:00", False),  # 14:30 UTC
+        "e6": ("2099-01-01", False),
+        "e7": ("9999-12-31T23:59:59-05:00", False),  # past year 9999 in UTC
+    }
+    write_csv(
+        tmp_path / "events.csv",
+        EVENT_HEADER,
+        [[key, "c1", "page_view", value] for key, (value, _) in events.items()],
+    )
+    write_csv(
+        tmp_path / "contacts.csv",
+        ["contact_id", "email", "created_at"],
+        [["c1", "a@x.com", "2026-06-01"], ["c2", "b@x.com", "2027-01-01"]],
+    )
+    write_csv(
+        tmp_path / "deals.csv",
+        ["deal_id", "company_id", "is_won", "created_at"],
+        [["d1", "k1", "false", "2026-05-01"], ["d2", "k1", "false", "2026-07-01"]],
+    )
+    write_csv(
+        tmp_path / "list_memberships.csv",
+        ["list_name", "contact_id", "added_at"],
+        [["L", "c1", "2026-06-01 11:00"], ["L", "c2", "2026-06-02"]],
+    )
+    load_raw.load(tmp_path, db)
+
+    assert [row[0] for row in query(db, "SELECT event_id FROM raw.events")] == [
+        key for key, (_, loaded) in events.items() if loaded
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "events")] == [
+        (3, f"future timestamp occurred_at: '2026-06-01 13:00:01' {AFTER_LOAD}"),
+        (5, f"future timestamp occurred_at: '2026-06-01T12:30:00-02:00' {AFTER_LOAD}"),
+        (6, f"future timestamp occurred_at: '2099-01-01' {AFTER_LOAD}"),
+        (7, f"future timestamp occurred_at: '9999-12-31T23:59:59-05:00' {AFTER_LOAD}"),
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "contacts")] == [
+        (2, f"future timestamp created_at: '2027-01-01' {AFTER_LOAD}")
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "deals")] == [
+        (2, f"future timestamp created_at: '2026-07-01' {AFTER_LOAD}")
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "list_memberships")] == [
+        (2, f"future timestamp added_at: '2026-06-02' {AFTER_LOAD}")
+    ]
+    categories = query(db, "SELECT DISTINCT table_name, category FROM raw.load_rejects ORDER BY 1")
+    assert categories == [
+        ("contacts", "future timestamp created_at"),
+        ("deals", "future timestamp created_at"),
+        ("events", "future timestamp occurred_at"),
+        ("list_memberships", "future timestamp added_at"),
+    ]
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_future_tolerance_is_an_option(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        ["e1", "c1", "page_view", "2026-06-01 12:00:00"],
+        ["e2", "c1", "page_view", "2026-06-01 12:00:01"],
+        ["e3", "c1", "page_view", "2026-06-02 11:59:59"],
+        ["e4", "c1", "page_view", "2026-06-02 12:00:01"],
+    ]
+    write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    argv = ["--input", str(tmp_path), "--database", str(db)]
+
+    assert load_raw.main([*argv, "--future-tolerance-minutes", "0"]) == 0
+    assert query(db, "SELECT event_id FROM raw.events") == [("e1",)]
+    assert "(tolerance 0 min)" in rejects(db, "events")[0][1]
+    assert load_raw.main([*argv, "--future-tolerance-minutes", "1440"]) == 0
+    assert query(db, "SELECT event_id FROM raw.events") == [("e1",), ("e2",), ("e3",)]
+    counts = load_raw.load(tmp_path, db)  # default: 60 minutes
+    assert row_counts(counts["events"]) == {"read": 4, "loaded": 2, "rejected": 2}
+
+    for bad in ("-1", "1.5", "soon"):
+        with pytest.raises(SystemExit):
+            load_raw.main([*argv, "--future-tolerance-minutes", bad])
+        assert "--future-tolerance-minutes" in capsys.readouterr().err
+    with pytest.raises(load_raw.LoadError, match=">= 0 minutes"):
+        load_raw.load(tmp_path, db, future_tolerance_minutes=-5)
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_only_a_won_deal_may_not_close_in_the_future(tmp_path: Path, db: Path) -> None:
+    header = ["deal_id", "company_id", "is_won", "closed_at", "stage"]
+    rows = [
+        ["d1", "k1", "true", "2026-05-01", "won"],
+        ["d2", "k1", "true", "2026-09-01", "won"],  # won, closing in three months: rejected
+        ["d3", "k1", "false", "2026-09-01", "open"],  # the expected close date: kept
+        ["d4", "k1", "false", "2099-01-01", "lost"],
+        ["d5", "k1", "", "2026-09-01", "open"],  # is_won unknown: not a won deal
+        ["d6", "k1", "false", "0001-01-01", "open"],  # a placeholder is impossible for all
+    ]
+    write_csv(tmp_path / "deals.csv", header, rows)
+    load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT deal_id, closed_at FROM raw.deals") == [
+        ("d1", datetime(2026, 5, 1)),
+        ("d3", datetime(2026, 9, 1)),
+        ("d4", datetime(2099, 1, 1)),
+        ("d5", datetime(2026, 9, 1)),
+    ]
+    assert [(n, reason) for n, reason, _ in rejects(db, "deals")] == [
+        (2, f"won deal closed in the future: closed_at '2026-09-01' {AFTER_LOAD}"),
+        (6, "impossible timestamp closed_at: '0001-01-01' is before 1900-01-01 00:00:00 UTC"),
+    ]
+    assert query(db, "SELECT category FROM raw.load_rejects ORDER BY row_number") == [
+        ("won deal closed in the future",),
+        ("impossible timestamp closed_at",),
+    ]
+
+
+@pytest.mark.usefixtures("non_utc_local_time")
+def test_timestamps_before_1900_are_impossible(tmp_path: Path, db: Path) -> None:
+    values = {
+        "0001-01-01": False,
+        "0000-01-01": False,  # year 0: 1 BC
+        "1899-12-30": False,  # Excel's day zero
+        "1899-12-31T23:59:59.999999": False,
+        "1900-01-01T00:30:00+01:00": False,  # 1899-12-31 23:30 UTC
+        "1900-01-01": True,
+        "1899-12-31T23:00:00-02:00": True,  # 1900-01-01 01:00 UTC
+    }
+    rows = [[f"e{i}", "c1", "page_view", value] for i, value in enumerate(values, start=1)]
+    write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT event_id, occurred_at FROM raw.events") == [
+        ("e6", datetime(1900, 1, 1)),
+        ("e7", datetime(1900, 1, 1, 1)),
+    ]
+    bound = "is before 1900-01-01 00:00:00 UTC"
+    assert [reason for _, reason, _ in rejects(db, "events")] == [
+        f"impossible timestamp occurred_at: '{value}' {bound}"
+        for value, loaded in values.items()
+        if not loaded
+    ]
+
+
+# ------------------------------------------------------------------------- length limits
+
+
+def test_length_limits_of_keys_and_text(tmp_path: Path, db: Path) -> None:
+    assert (load_raw.MAX_KEY_LENGTH, load_raw.MAX_TEXT_LENGTH) == (255, 10_000)
+    long_key, longer_key = "k" * 255, "k" * 256
+    header = ["contact_id", "email", "created_at", "notes"]
+    rows = [
+        [f"  {long_key}  ", "a@x.com", "2024-01-01", ""],  # 255 after trim
+        [longer_key, "a@x.com", "2024-01-01", ""],
+        ["c3", "é" * 10_000, "2024-01-01", "n" * 10_000],  # characters, not bytes
+        ["c4", "x" * 10_001, "2024-01-01", ""],
+        ["c5", "a@x.com", "2024-01-01", "n" * 10_001],  # a custom property
+    ]
+    write_csv(tmp_path / "contacts.csv", header, rows)
+    write_csv(
+        tmp_path / "events.csv",
+        [*EVENT_HEADER, "detail"],
+        [["e1", "c3", "page_view", "2024-01-01", "d" * 12_345]],
+    )
+    load_raw.load(tmp_path, db)
+
+    assert query(db, "SELECT contact_id FROM raw.contacts") == [(long_key,), ("c3",)]
+    assert query(db, "SELECT contact_id, length(value) FROM raw.contact_properties") == [
+        ("c3", 10_000)
+    ]
+    stored = query(
+        db, "SELECT table_name, row_number, category, reason FROM raw.load_rejects ORDER BY 1, 2"
+    )
+    assert stored == [
+        ("contacts", 2, "key too long contact_id",
+         "key too long contact_id: 256 characters (limit 255)"),
+        ("contacts", 4, "value too long email",
+         "value too long email: 10001 characters (limit 10000)"),
+        ("contacts", 5, "value too long notes",
+         "value too long notes: 10001 characters (limit 10000)"),
+        ("events", 1, "value too long detail",
+         "value too long detail: 12345 characters (limit 10000)"),
+    ]  # fmt: skip
+
+
+def test_text_with_a_nul_character_is_rejected(tmp_path: Path, db: Path) -> None:
+    """PostgreSQL text cannot hold NUL: such a row would load here and fail the copy."""
+    header = ["contact_id", "email", "created_at", "job_title", "notes"]
+    rows = [
+        ["c1", "a@x.com", "2024-01-01", "CTO", "fine"],
+        ["c2", "b@x.com", "2024-01-01", "C\x00O", ""],
+        ["c3\x00", "c@x.com", "2024-01-01", "", ""],
+        ["c4", "d@x.com", "2024-01-01", "", "bad\x00note"],  # a custom property
+    ]
+    write_csv(tmp_path / "contacts.csv", header, rows)
+    counts = load_raw.load(tmp_path, db)
+
+    assert (counts["contacts"]["loaded"], counts["contacts"]["rejected"]) == (1, 3)
+    assert query(db, "SELECT contact_id FROM raw.contacts") == [("c1",)]
+    assert query(
+        db, "SELECT row_number, category FROM raw.load_rejects ORDER BY row_number"
+    ) == [(2, "NUL character job_title"), (3, "NUL character contact_id"),
+          (4, "NUL character notes")]  # fmt: skip
+
+
+# ------------------------------------------------------------------------- encodings
+
+
+def write_bytes(path: Path, text: str, *, bom: bool = False, newline: str = "\n") -> Path:
+    data = text.replace("\n", newline).encode("utf-8")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
+
+
+def test_byte_order_mark_is_dropped_in_files_and_parts(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The BOM precedes the first column name: if kept, contact_id would be missing.
+    write_bytes(
+        tmp_path / "contacts.csv",
+        "contact_id,email,created_at,tier\nc1,a@x.com,2024-01-01,gold\n",
+        bom=True,
+        newline="\r\n",
+    )
+    parts = tmp_path / "events"
+    parts.mkdir()
+    for i in (1, 2):
+        write_bytes(
+            parts / f"p{i}.csv",
+            f"event_id,contact_id,event_type,occurred_at\ne{i},c1,page_view,2024-01-0{i}\n",
+            bom=True,
+        )
+    assert load_raw.read_csv_header(parts / "p1.csv", "p1.csv") == EVENT_HEADER
+    counts = load_raw.load(tmp_path, db)
+
+    assert row_counts(counts["contacts"]) == {
+        "read": 1, "loaded": 1, "rejected": 0, "properties": 1
+    }  # fmt: skip
+    assert row_counts(counts["events"]) == {"read": 2, "loaded": 2, "rejected": 0}
+    assert query(db, "SELECT contact_id, email FROM raw.contacts") == [("c1", "a@x.com")]
+    assert query(db, "SELECT event_id, contact_id FROM raw.events") == [("e1", "c1"), ("e2", "c1")]
+    assert query(db, "SELECT * FROM raw.contact_properties") == [("c1", "tier", "gold")]
+    assert "\ufeff" not in capsys.readouterr().out
+
+
+def test_rows_that_are_not_utf8_are_rejected_with_a_hint(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = b"event_id,contact_id,event_type,occurred_at,detail\n"
+    (tmp_path / "events.csv").write_bytes(
+        header
+        + b"e1,c1,page_view,2024-01-01,caf\xc3\xa9\n"  # UTF-8: loaded
+        + b"e2,c1,page_view,2024-01-01,caf\xe9\n"  # Windows-1252
+        + b'e3,c\xff,page_view,2024-01-01,"a\nb"\n'
+        + b"e4,c1,page_view,2024-01-01,x,surplus\n"
+        + b"e5,c1,page_view,2024-01-01,\xed\xa0\x80\n"  # an encoded surrogate
+    )
+    counts = load_raw.load(tmp_path, db)
+
+    assert row_counts(counts["events"]) == {"read": 5, "loaded": 1, "rejected": 4}
+    assert query(db, "SELECT detail FROM raw.events") == [("café",)]
+    stored = query(db, "SELECT row_number, category, reason FROM raw.load_rejects")
+    detail = " holds bytes that are not valid UTF-8 (the file is in another encoding, or corrupt)"
+    assert stored == [
+        (2, "invalid UTF-8", "invalid UTF-8 (line 3): field 5" + detail),
+        (3, "invalid UTF-8", "invalid UTF-8 (line 4): field 2" + detail),
+        (4, "malformed CSV row",
+         "malformed CSV row (line 5): Expected Number of Columns: 5 Found: 6"),
+        (5, "invalid UTF-8", "invalid UTF-8 (line 6): field 5" + detail),
+    ]  # fmt: skip
+    out = capsys.readouterr().out
+    assert "hint: the file is not UTF-8; convert it, e.g. iconv -f WINDOWS-1252 -t UTF-8" in out
+
+    # Only when there are such rows.
+    (tmp_path / "events.csv").write_bytes(header + b"e1,c1,page_view,2024-01-01,x,y\n")
+    load_raw.load(tmp_path, db)
+    assert "hint:" not in capsys.readouterr().out
+
+
+def test_rows_of_parts_that_are_not_utf8_name_their_part(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parts = tmp_path / "events"
+    parts.mkdir()
+    header = b"event_id,contact_id,event_type,occurred_at\n"
+    (parts / "p1.csv").write_bytes(header + b"e1,c1,page_view,2024-01-01\n")
+    (parts / "p2.csv").write_bytes(header + b"e2,c1,page_view,2024-01-01\ne3,J\xfcrgen,x,2024\n")
+    counts = load_raw.load(tmp_path, db)
+    assert row_counts(counts["events"]) == {"read": 3, "loaded": 2, "rejected": 1}
+    [(row_number, reason, record)] = rejects(db, "events")
+    assert row_number == 3
+    assert reason.startswith("invalid UTF-8 (p2.csv line 3): field 2 holds bytes")
+    assert record["csv_line"].startswith("e3,J")
+    assert "iconv -f WINDOWS-1252 -t UTF-8 events/<part>.csv" in capsys.readouterr().out
+
+
+def _header_not_utf8(directory: Path) -> str:
+    (directory / "contacts.csv").write_bytes(
+        b"contact_id,email,created_at,Stra\xdfe\nc1,a@x.com,2024-01-01,x\n"
+    )
+    return "contacts.csv: the header is not valid UTF-8 (byte 0xdf)"
+
+
+def _utf16(directory: Path) -> str:
+    text = "contact_id,email,created_at\nc1,a@x.com,2024-01-01\n"
+    (directory / "contacts.csv").write_bytes(text.encode("utf-16"))
+    return "contacts.csv: the file is UTF-16"
+
+
+def _empty_file(directory: Path) -> str:
+    (directory / "contacts.csv").write_bytes(b"")
+    return "contacts.csv: empty file (0 bytes): no header line"
+
+
+def _first_line_empty(directory: Path) -> str:
+    (directory / "contacts.csv").write_bytes(b"\ncontact_id,email,created_at\nc1,a@x.com,2024\n")
+    return "contacts.csv: no header line"
+
+
+def _only_a_bom(directory: Path) -> str:
+    (directory / "contacts.csv").write_bytes(b"\xef\xbb\xbf")
+    return "contacts.csv: no header line"
+
+
+def _header_bad_csv(directory: Path) -> str:
+    (directory / "contacts.csv").write_bytes(b'"contact_id"x,email,created_at\nc1,a,2024\n')
+    return "contacts.csv: the header line is not valid CSV"
+
+
+def _empty_part(directory: Path) -> str:
+    (directory / "events").mkdir()
+    write_csv(directory / "events" / "p1.csv", EVENT_HEADER, [["e1", "c1", "x", "2024-01-01"]])
+    (directory / "events" / "p2.csv").write_bytes(b"")
+    return "events/p2.csv: empty file (0 bytes): no header line"
+
+
+def _part_header_not_utf8(directory: Path) -> str:
+    (directory / "events").mkdir()
+    write_csv(directory / "events" / "p1.csv", EVENT_HEADER, [])
+    (directory / "events" / "p2.csv").write_bytes(
+        b"event_id,contact_id,event_type,occurred_at,d\xe9tail\n"
+    )
+    return "events/p2.csv: the header is not valid UTF-8 (byte 0xe9)"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _header_not_utf8,
+        _utf16,
+        _empty_file,
+        _first_line_empty,
+        _only_a_bom,
+        _header_bad_csv,
+        _empty_part,
+        _part_header_not_utf8,
+    ],
+)
+def test_header_level_problems_are_load_errors(
+    tmp_path: Path, db: Path, make: Callable[[Path], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = write_valid_inputs(tmp_path / "in", skip=["contacts", "events"])
+    message = make(inputs)
+    with pytest.raises(load_raw.LoadError) as caught:
+        load_raw.load(inputs, db)
+    assert message in str(caught.value)
+    assert not db.exists()
+    assert load_raw.main(["--input", str(inputs), "--database", str(db)]) == 2
+    assert message in capsys.readouterr().err
+    assert not db.exists()
+
+
+def test_a_bad_byte_after_the_header_is_not_a_header_problem(tmp_path: Path, db: Path) -> None:
+    # The header reader must not decode past the header record.
+    (tmp_path / "events.csv").write_bytes(
+        b"event_id,contact_id,event_type,occurred_at\n" + b"e\xe9,c1,x,2024-01-01\n" * 5000
+    )
+    counts = load_raw.load(tmp_path, db)
+    assert row_counts(counts["events"]) == {"read": 5000, "loaded": 0, "rejected": 5000}
+
+
+# ------------------------------------------------------------------------- references
+
+
+def test_unresolved_references_are_kept_counted_and_noticed(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(
+        inputs / "contacts.csv",
+        ["contact_id", "email", "created_at", "company_id"],
+        [
+            ["c1", "a@x.com", "2024-01-01", " k1 "],  # padded: resolves
+            ["c2", "b@x.com", "2024-01-01", "k9"],
+            ["c3", "c@x.com", "2024-01-01", ""],  # no company: not an orphan
+            ["c4", "d@x.com", "2024-01-01", "K1"],  # ids are case-sensitive
+        ],
+    )
+    write_csv(inputs / "companies.csv", ["company_id"], [["k1"]])
+    write_csv(
+        inputs / "events.csv",
+        EVENT_HEADER,
+        [
+            ["e1", "c1", "page_view", "2024-01-02"],
+            ["e2", " c2", "page_view", "2024-01-02"],
+            ["e3", "c7", "page_view", "2024-01-02"],
+            ["e4", "c8", "page_view", "2024-01-02"],
+            ["e5", "", "page_view", "2024-01-02"],  # rejected, not counted
+        ],
+    )
+    write_csv(
+        inputs / "deals.csv",
+        ["deal_id", "company_id", "contact_id", "is_won"],
+        [
+            ["d1", "k1", "c1", "true"],
+            ["d2", "k2", "", "true"],
+            ["d3", "", "c9", "false"],  # company empty and contact unknown
+        ],
+    )
+    write_csv(
+        inputs / "list_memberships.csv",
+        ["list_name", "contact_id"],
+        [["L", "c1"], ["L", "c5"], ["M", "c5"]],
+    )
+    capsys.readouterr()
+    counts = load_raw.load(inputs, db)
+
+    assert counts["contacts"]["orphans"] == {"company_id": 2}
+    assert counts["companies"].get("orphans") is None  # no references
+    assert counts["events"]["orphans"] == {"contact_id": 2}
+    assert counts["deals"]["orphans"] == {"company_id": 2, "contact_id": 1}
+    assert counts["list_memberships"]["orphans"] == {"contact_id": 2}
+    # Kept: nothing of it is a reject.
+    assert query(db, "SELECT table_name, row_number FROM raw.load_rejects") == [("events", 5)]
+    assert query(db, "SELECT count(*) FROM raw.events") == [(4,)]
+    out = capsys.readouterr().out
+    assert (
+        "events: notice: 2 events for contact_ids not in contacts "
+        "(kept; scored once the contact is loaded)"
+    ) in out
+    assert "contacts: notice: 2 contacts for company_ids not in companies (kept;" in out
+    assert "deals: notice: 2 deals for company_ids empty or not in companies (kept;" in out
+    assert "deals: notice: 1 deals for contact_ids not in contacts (kept;" in out
+    assert "list_memberships: notice: 2 list_memberships for contact_ids not in contacts" in out
+
+    # A later load of events alone resolves against the contacts stored before.
+    later = tmp_path / "later"
+    later.mkdir()
+    write_csv(
+        later / "events.csv",
+        EVENT_HEADER,
+        [["e6", "c4", "page_view", "2024-01-03"], ["e7", "c8", "page_view", "2024-01-03"]],
+    )
+    capsys.readouterr()
+    assert load_raw.load(later, db)["events"]["orphans"] == {"contact_id": 1}
+    assert "notice: 1 events for contact_ids not in contacts" in capsys.readouterr().out
+    # Appended: only this load's rows are counted, against the contacts loaded with them.
+    write_csv(
+        later / "contacts.csv", ["contact_id", "email", "created_at"], [["c8", "x@y", "2024-01-01"]]
+    )
+    counts = load_raw.load(later, db, append=["events"])
+    assert counts["events"]["orphans"] == {"contact_id": 1}  # e6: c4 was replaced away
+    assert counts["contacts"]["orphans"] == {"company_id": 0}
+
+
+# ------------------------------------------------------------------------- generated data
+
+
+def test_generated_data_with_the_default_end_is_never_in_the_future(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generate_data
+
+    # The strictest load of today: at midnight UTC, without tolerance. Data
+    # ending today (the old default) would have events after it.
+    midnight = datetime.combine(datetime.now(load_raw.UTC).date(), datetime.min.time())
+    monkeypatch.setattr(load_raw, "utc_now", lambda: midnight)
+    assert generate_data.default_end() == (midnight - timedelta(days=1)).date()
+    generate_data.main(["--output", str(tmp_path / "data"), "--contacts", "150", "--seed", "3"])
+    counts = load_raw.load(tmp_path / "data", db, future_tolerance_minutes=0)
+
+    assert {table: numbers["rejected"] for table, numbers in counts.items()} == dict.fromkeys(
+        counts, 0
+    )
+    assert query(db, "SELECT max(occurred_at) < ? FROM raw.events", [midnight]) == [(True,)]
+    assert all(n == 0 for numbers in counts.values() for n in numbers.get("orphans", {}).values())
