@@ -15,6 +15,8 @@ DEMO_CONTACTS ?= 500
 DEMO_SEED ?= 42
 DEMO_DATA := output/sample
 DEMO_DB := output/leadscore.duckdb
+# The read-only copy BI tools open (scripts/export_marts.py, README "Serving BI").
+SERVING_DB := output/serving/leadscore.duckdb
 
 TEST_CONTACTS ?= 300
 TEST_DATA := output/test_sample
@@ -83,7 +85,8 @@ demo: $(STAMP) $(if $(filter-out duckdb,$(ENGINE)),engines-setup)
 	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --quiet --target $(ENGINE) && \
 	build_seconds=$$(( $$(date +%s) - build_start )) && \
 	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/python scripts/summary.py --target $(ENGINE) && \
-	echo "demo finished in $$(( $$(date +%s) - start )) s (dbt build on $(ENGINE): $$build_seconds s); scores are in the $(ENGINE) target of profiles.yml"
+	if [ "$(ENGINE)" = duckdb ]; then $(BIN)/python scripts/export_marts.py --database $(DEMO_DB) --output $(SERVING_DB); fi && \
+	echo "demo finished in $$(( $$(date +%s) - start )) s (dbt build on $(ENGINE): $$build_seconds s); scores are in the $(ENGINE) target of profiles.yml$(if $(filter duckdb,$(ENGINE)), (BI: open $(SERVING_DB) read-only))"
 
 backtest: $(STAMP)
 	@start=$$(date +%s); \
