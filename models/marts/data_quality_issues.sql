@@ -81,79 +81,34 @@ list_memberships as (
 
 find_unresolved_references as (
 
-    select
-        'events' as table_name,
-        events.event_id as record_id,
-        'contact_id' as column_name,
-        'unknown contact_id' as issue,
-        'kept: scored once the contact is loaded' as handling,
-        events.contact_id as detail
-    from events
-    left join contacts
-        on events.contact_id = contacts.contact_id
-    where contacts.contact_id is null
-
-    union all
-
-    select
-        'contacts' as table_name,
-        contacts.contact_id as record_id,
-        'company_id' as column_name,
-        'unknown company_id' as issue,
-        'kept: company fields are null until the company is loaded' as handling,
-        contacts.company_id as detail
-    from contacts
-    left join companies
-        on contacts.company_id = companies.company_id
-    where
-        contacts.company_id is not null
-        and companies.company_id is null
-
-    union all
-
-    select
-        'deals' as table_name,
-        deals.deal_id as record_id,
-        'company_id' as column_name,
-        'unknown company_id' as issue,
-        'kept' as handling,
-        deals.company_id as detail
-    from deals
-    left join companies
-        on deals.company_id = companies.company_id
-    where
-        deals.company_id is not null
-        and companies.company_id is null
-
-    union all
-
-    select
-        'deals' as table_name,
-        deals.deal_id as record_id,
-        'contact_id' as column_name,
-        'unknown contact_id' as issue,
-        'kept' as handling,
-        deals.contact_id as detail
-    from deals
-    left join contacts
-        on deals.contact_id = contacts.contact_id
-    where
-        deals.contact_id is not null
-        and contacts.contact_id is null
-
-    union all
-
-    select
-        'list_memberships' as table_name,
-        list_memberships.contact_id as record_id,
-        'contact_id' as column_name,
-        'unknown contact_id' as issue,
-        'kept: applies once the contact is loaded' as handling,
-        list_memberships.list_key as detail
-    from list_memberships
-    left join contacts
-        on list_memberships.contact_id = contacts.contact_id
-    where contacts.contact_id is null
+    {#- (table, its key, the referencing column, the table it names, its key,
+        what becomes of the row, the detail shown) -#}
+    {%- set references = [
+        ('events', 'event_id', 'contact_id', 'contacts', 'contact_id',
+            'kept: scored once the contact is loaded', 'contact_id'),
+        ('contacts', 'contact_id', 'company_id', 'companies', 'company_id',
+            'kept: company fields are null until the company is loaded', 'company_id'),
+        ('deals', 'deal_id', 'company_id', 'companies', 'company_id', 'kept', 'company_id'),
+        ('deals', 'deal_id', 'contact_id', 'contacts', 'contact_id', 'kept', 'contact_id'),
+        ('list_memberships', 'contact_id', 'contact_id', 'contacts', 'contact_id',
+            'kept: applies once the contact is loaded', 'list_key'),
+    ] %}
+    {%- for table_name, record_key, column_name, parent, parent_key, handling, detail in references %}
+        select
+            '{{ table_name }}' as table_name,
+            {{ table_name }}.{{ record_key }} as record_id,
+            '{{ column_name }}' as column_name,
+            'unknown {{ column_name }}' as issue,
+            '{{ handling }}' as handling,
+            {{ table_name }}.{{ detail }} as detail
+        from {{ table_name }}
+        left join {{ parent }} as referenced
+            on {{ table_name }}.{{ column_name }} = referenced.{{ parent_key }}
+        where
+            {{ table_name }}.{{ column_name }} is not null
+            and referenced.{{ parent_key }} is null
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 

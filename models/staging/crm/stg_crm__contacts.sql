@@ -30,7 +30,11 @@ cleaned as (
 
     select
         {{ clean_text('contact_id') }} as contact_id,
-        {{ normalized_text('email') }} as email,
+        -- An address without exactly one @, or with nothing before or after
+        -- it, is no address: null (listed in stg_crm__row_issues).
+        case
+            when {{ is_valid_email(normalized_text('email')) }} then {{ normalized_text('email') }}
+        end as email,
         {{ clean_text('first_name') }} as first_name,
         {{ clean_text('last_name') }} as last_name,
         {{ clean_text('job_title') }} as job_title,
@@ -45,36 +49,15 @@ cleaned as (
 
 ),
 
-repair_emails as (
-
-    -- An address without exactly one @, or with nothing before or after
-    -- it, is no address: null (listed in stg_crm__row_issues).
-    select
-        contact_id,
-        case when {{ is_valid_email('email') }} then email end as email,
-        first_name,
-        last_name,
-        job_title,
-        phone,
-        country,
-        company_id,
-        lead_source,
-        lifecycle_stage,
-        owner_id,
-        created_at
-    from cleaned
-    where
-        contact_id is not null
-        and created_at is not null
-
-),
-
 derive_email_domain as (
 
     select
         *,
         {{ normalized_text(split_part_at('email', '@', 2)) }} as email_domain
-    from repair_emails
+    from cleaned
+    where
+        contact_id is not null
+        and created_at is not null
 
 ),
 
