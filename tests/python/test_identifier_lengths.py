@@ -20,6 +20,5 @@ def test_unit_test_and_model_names_fit_postgres_identifiers() -> None:
         document = yaml.safe_load(path.read_text()) or {}
         names += [test["name"] for test in document.get("unit_tests") or []]
     assert len(names) > 80, "found too few names: the check would be vacuous"
-    # Built marts live in <schema>_build and temporary tables get suffixes: keep a margin.
     too_long = [name for name in names if len(name) > POSTGRES_MAX_IDENTIFIER]
     assert not too_long, f"longer than {POSTGRES_MAX_IDENTIFIER} characters: {too_long}"
