@@ -71,7 +71,7 @@
 #}
 {% macro publication_log_statements(pairs) %}
     {%- set log_table = api.Relation.create(
-        database=target.database, schema=published_schema(), identifier='leadscore_publications') -%}
+        database=(pairs | first).target.database, schema=published_schema(), identifier='leadscore_publications') -%}
     {%- set score_times = (graph.nodes.values() | selectattr('name', 'equalto', 'int_score_times') | first) -%}
     {%- set score_times_relation = api.Relation.create(
         database=score_times.database, schema=score_times.schema, identifier=score_times.alias) -%}
