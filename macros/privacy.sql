@@ -1,5 +1,5 @@
 {#
-    Personal data in the BI-facing marts (README, "Privacy"). Every mart
+    Personal data in the BI-facing marts (README, "Privacy and access"). Every mart
     column that can hold a person's email, name or phone goes through
     personal_data(); the var `personal_data` decides what BI sees:
     - include (default): the value;

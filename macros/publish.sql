@@ -1,9 +1,10 @@
 {#
-    Atomic publication (Write-Audit-Publish; README, "Publication"). The
-    marts (models with `meta: {publish: true}`, set on models/marts/ in
-    dbt_project.yml) are built and tested in the build schema
-    (`<schema>_build`). BI tools read the published copies in the target's
-    own schema (`main` on DuckDB, `analytics` on PostgreSQL and Spark).
+    Atomic publication (Write-Audit-Publish; README, "Publication: BI never
+    sees a half-built table"). The marts (models with `meta: {publish:
+    true}`, set on models/marts/ in dbt_project.yml) are built and tested in
+    the build schema (`<schema>_build`). BI tools read the published copies
+    in the target's own schema (`main` on DuckDB, `analytics` on PostgreSQL
+    and Spark).
 
     `publish_marts(results)` runs at the end of every dbt invocation
     (on-run-end) and copies every mart from the build schema to the
@@ -66,8 +67,9 @@
     The statements that record a publication in `leadscore_publications`
     (in the published schema): one row per publication with the dbt
     invocation, when the build started and when it published (UTC), its
-    score time T and the marts published. Part of the publication (same transaction), so BI and
-    scripts/export_marts.py can tell which build they read.
+    score time T and the marts published. Part of the publication (the same
+    transaction), so BI and scripts/export_marts.py can tell which build
+    they read.
 #}
 {% macro publication_log_statements(pairs) %}
     {%- set log_table = api.Relation.create(
@@ -106,8 +108,8 @@
 
 {#
     Whether to publish: {'reason': why not (empty to publish), 'marts': the
-    mart nodes}. A pure function of the invocation and its results, so it is
-    unit-testable from its inputs.
+    mart nodes}, from the invocation's command, vars and node results
+    (tests/python/test_reliability_publication.py covers each reason).
 #}
 {% macro publication_decision(results) %}
     {%- set marts = publishable_marts() -%}

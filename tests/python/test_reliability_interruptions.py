@@ -1,4 +1,4 @@
-"""Repeat, determinism and interruption checks (README, "Reliability").
+"""Repeat, determinism and interruption checks (README, "Interrupted builds, re-runs, determinism").
 
 - A second build on the same data and config changes nothing.
 - Two builds of the same loaded data in separate databases are identical.
