@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -182,3 +183,11 @@ def default_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
     project = copy_project(root / "project")
     run = build(project, database)
     return BuiltProject(project, database, data_dir, run)
+
+
+@pytest.fixture
+def workspace(default_build: BuiltProject, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the built default project and its database."""
+    database = tmp_path / "leadscore.duckdb"
+    shutil.copy2(default_build.database, database)
+    return copy_project(tmp_path / "project"), database

@@ -37,7 +37,7 @@ from typing import Any
 
 from conftest import E2E_AS_OF
 from hypothesis import strategies as st
-from reference_scorer import CONFIG_COLUMNS
+from reference_scorer import CONFIG_COLUMNS, NUMERIC_OPERATORS, STRING_OPERATORS
 
 T = E2E_AS_OF
 EARLIEST = datetime(2024, 1, 1)
@@ -108,18 +108,9 @@ NUMERIC_RULE_VALUES: dict[str, list[str]] = {
     "contact.newsletter_opt_in": ["0", "1"],
 }
 ATTRIBUTE_FIELDS = sorted(set(TEXT_RULE_VALUES) | set(NUMERIC_RULE_VALUES))
-STRING_OPERATORS = [
-    "equals",
-    "not_equals",
-    "in",
-    "not_in",
-    "contains",
-    "not_contains",
-    "starts_with",
-    "ends_with",
-]
-NUMERIC_OPERATORS = ["gt", "gte", "lt", "lte"]
 SET_OPERATORS = ["is_set", "is_not_set"]
+# Operators comparing with one number (between takes two, drawn on its own).
+COMPARISONS = [operator for operator in NUMERIC_OPERATORS if operator != "between"]
 
 EVENT_TYPES = ["page_view", "email_open", "form_submit", "download", "demo_request"]
 RESET_TYPES = ["unsubscribe", "support_ticket", "form_submit"]
@@ -185,7 +176,7 @@ def attribute_parts(draw: st.DrawFn) -> tuple[str, str, str | None]:
     if kind == "number":
         return (
             name,
-            draw(st.sampled_from(NUMERIC_OPERATORS)),
+            draw(st.sampled_from(COMPARISONS)),
             draw(st.sampled_from(NUMERIC_RULE_VALUES[name])),
         )
     if kind == "between":

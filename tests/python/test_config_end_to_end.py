@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BuiltProject, build, copy_project, read_table, run_dbt
+from conftest import build, read_table, run_dbt
 from project_copy import append_rule
 
 
@@ -23,14 +22,6 @@ def rewrite_rules(project: Path, change) -> None:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(row for row in rows if row is not None)
-
-
-@pytest.fixture
-def workspace(default_build: BuiltProject, tmp_path: Path) -> tuple[Path, Path]:
-    """A private copy of the built default project and its database."""
-    database = tmp_path / "leadscore.duckdb"
-    shutil.copy2(default_build.database, database)
-    return copy_project(tmp_path / "project"), database
 
 
 def sorted_rows(database: Path, table: str) -> list[tuple]:

@@ -11,7 +11,6 @@ build runs and publishes.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 import duckdb
 import export_marts
 import pytest
-from conftest import BuiltProject, copy_project, dbt_command, dbt_env, quick_build, quick_build_args
+from conftest import dbt_command, dbt_env, quick_build, quick_build_args
 from test_reliability_publication import published, reweight_pricing_visits
 
 READER = """
@@ -81,13 +80,6 @@ def scores(database: Path) -> list[list[str]]:
             "select model_id, contact_id, score from lead_scores order by all"
         ).fetchall()
     return [list(map(str, row)) for row in rows]
-
-
-@pytest.fixture
-def workspace(default_build: BuiltProject, tmp_path: Path) -> tuple[Path, Path]:
-    database = tmp_path / "leadscore.duckdb"
-    shutil.copy2(default_build.database, database)
-    return copy_project(tmp_path / "project"), database
 
 
 def test_a_reader_of_the_build_database_fails_the_build_cleanly(workspace) -> None:

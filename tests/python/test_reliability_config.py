@@ -10,11 +10,10 @@ dbt would otherwise load a reused seed table by column position.
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BuiltProject, copy_project, quick_build
+from conftest import quick_build
 from test_reliability_publication import published
 
 # (seed, row as {column: value}) appended to the default config, and the
@@ -96,13 +95,6 @@ EXPECTED_MESSAGES = [
     "rule 'r_count': max_count '1.5' must be a whole number >= 1",
     "rule 'target_industry': rule_id appears 2 times in this model; rule ids must be unique",
 ]
-
-
-@pytest.fixture
-def workspace(default_build: BuiltProject, tmp_path: Path) -> tuple[Path, Path]:
-    database = tmp_path / "leadscore.duckdb"
-    shutil.copy2(default_build.database, database)
-    return copy_project(tmp_path / "project"), database
 
 
 def append_rows(project: Path, seed: str, rows: list[dict[str, str]]) -> None:

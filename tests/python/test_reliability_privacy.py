@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
-from conftest import REPO, BuiltProject, copy_project, quick_build, run_dbt
+from conftest import REPO, quick_build, run_dbt
+from test_reliability_publication import MARTS
 
 SECRET_PATTERNS = {
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
@@ -76,17 +76,16 @@ def test_profile_credentials_come_from_the_environment_without_defaults() -> Non
 
 
 @pytest.fixture
-def workspace(default_build: BuiltProject, tmp_path: Path) -> tuple[Path, Path]:
+def workspace_with_invalid_email(workspace: tuple[Path, Path]) -> tuple[Path, Path]:
     """The built default project with one contact's email made invalid (a reported value)."""
-    database = tmp_path / "leadscore.duckdb"
-    shutil.copy2(default_build.database, database)
+    project, database = workspace
     with duckdb.connect(str(database)) as con:
         con.execute(
             "update raw.contacts set email = ? where contact_id = "
             "(select min(contact_id) from raw.contacts)",
             [INVALID_EMAIL],
         )
-    return copy_project(tmp_path / "project"), database
+    return project, database
 
 
 def personal_values(database: Path) -> set[str]:
@@ -116,22 +115,13 @@ def text_values(database: Path, schema: str) -> dict[str, set[str]]:
     return values
 
 
-PUBLISHED_MARTS = (
-    "lead_scores",
-    "account_scores",
-    "lead_score_contributions",
-    "lead_score_rule_hits",
-    "lead_score_history",
-    "lead_score_changes",
-    "backtest_observations",
-    "backtest_rule_hits",
-    "data_quality_issues",
-    "leadscore_publications",
-)
+PUBLISHED_MARTS = (*MARTS, "leadscore_publications")
 
 
-def test_personal_data_is_shown_by_default_hashed_or_excluded(workspace) -> None:
-    project, database = workspace
+def test_personal_data_is_shown_by_default_hashed_or_excluded(
+    workspace_with_invalid_email,
+) -> None:
+    project, database = workspace_with_invalid_email
     personal = personal_values(database)
     assert INVALID_EMAIL in personal
 

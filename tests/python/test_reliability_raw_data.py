@@ -131,13 +131,6 @@ def test_a_messy_export_is_loaded_reported_and_scored(
     assert "invalid UTF-8" in printed
 
 
-@pytest.fixture
-def workspace(default_build: BuiltProject, tmp_path: Path) -> tuple[Path, Path]:
-    database = tmp_path / "leadscore.duckdb"
-    shutil.copy2(default_build.database, database)
-    return copy_project(tmp_path / "project"), database
-
-
 def test_raw_rows_of_another_pipeline_are_staged_or_reported(workspace) -> None:
     """Rows the loader would have rejected, written straight into raw, are excluded and listed."""
     project, database = workspace
