@@ -283,9 +283,13 @@ def check_load(directory: Path, database: Path, generated: list[Export]) -> None
                 assert n >= 1 and reason and category, (table, n, reason, category)
 
 
+# Derandomized: CI runs the same examples every time (a failure reproduces);
+# LEADSCORE_FUZZ_EXAMPLES=N explores further.
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(contacts=exports("contacts"), events=exports("events"))
@@ -302,7 +306,7 @@ def test_the_generator_makes_what_it_claims() -> None:
     """The fuzz inputs do hold the bad cases (and the counting by construction holds)."""
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None)
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
     @given(export=exports("events"))
     def collect(export: Export) -> None:
         data = export.data
