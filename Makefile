@@ -41,14 +41,15 @@ REPEATS ?= 3
 # DuckDB uses every core unless told otherwise (profiles.yml, README "Performance").
 export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 
-.PHONY: help setup engines-setup java demo backtest bench browser data load build summary test lint ruff dbt-test pytest test-engines clean
+.PHONY: help setup engines-setup java demo backtest bench browser data load build summary test lint ruff dbt-test check-project docs pytest test-engines clean
 
 help:
 	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary"
 	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
 	@echo "make bench SIZE=10M  benchmark full, daily incremental, as_of-forward and history builds"
 	@echo "make demo ENGINE=postgres|spark  the demo on PostgreSQL or Spark (README, \"Other engines\")"
-	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests) and pytest"
+	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests), project checks and pytest"
+	@echo "make docs   the dbt docs site of the demo warehouse (after make demo)"
 	@echo "make test-engines  DuckDB, PostgreSQL and Spark builds of one sample, compared row for row"
 	@echo "make clean  remove .venv, output/ and target/"
 
@@ -104,7 +105,7 @@ backtest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py --size $(SIZE) --repeats $(REPEATS)
 
-test: lint ruff dbt-test pytest
+test: lint ruff dbt-test check-project pytest
 	@echo "all checks passed"
 
 lint: $(STAMP)
@@ -119,6 +120,18 @@ dbt-test: $(STAMP)
 	$(BIN)/python scripts/generate_data.py --output $(TEST_DATA) --contacts $(TEST_CONTACTS) --seed 7 --end $(TEST_END)
 	$(BIN)/python scripts/load_raw.py --input $(TEST_DATA) --database $(TEST_DB)
 	LEADSCORE_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt build --vars '{as_of: "$(TEST_AS_OF)"}'
+
+# The project's own quality gates (scripts/check_project.py, README "Project checks")
+# on the manifest and catalog of the test build; the catalog is also the docs site's.
+check-project: $(STAMP)
+	LEADSCORE_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt docs generate --quiet --vars '{as_of: "$(TEST_AS_OF)"}'
+	$(BIN)/python scripts/check_project.py
+
+# The dbt docs site (scoring rubric, lineage, every column) of the demo warehouse.
+docs: $(STAMP)
+	@test -f $(DEMO_DB) || { echo "no $(DEMO_DB): run make demo first"; exit 1; }
+	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt docs generate --quiet --static
+	@echo "docs: open $(CURDIR)/target/static_index.html (one file), or run $(BIN)/dbt docs serve"
 
 # Headless Chromium (Debian's package) for the report's browser check; the check is
 # skipped, saying so, where it cannot be installed.
