@@ -147,7 +147,9 @@ def check_layer(
             yield Finding(label, "layers", "mart names carry no stg_ or int_ prefix")
         if materialized not in ("table", "incremental"):
             yield Finding(label, "layers", f"marts are tables or incremental, not {materialized}")
-    folder = (subfolders[-1] if subfolders else layer) if layer != "marts" else "marts"
+    # One yml per folder, named for it: models/staging/crm/_crm__models.yml,
+    # models/marts/_marts__models.yml, models/marts/reports/_reports__models.yml.
+    folder = subfolders[-1] if subfolders else layer
     expected_yml = f"_{folder}__models.yml"
     patch = node.get("patch_path") or ""
     patch_file = Path(patch.split("://", 1)[-1])

@@ -42,6 +42,14 @@ MARTS = (
     "backtest_observations",
     "backtest_rule_hits",
 )
+# The report marts over them (models/marts/reports, README "Reports").
+REPORTS = (
+    "tier_distribution",
+    "scores_by_lifecycle_stage",
+    "scores_by_deal_stage",
+    "qualified_leads_by_owner",
+    "rule_hit_rates",
+)
 MAX_EXAMPLES = 5
 
 

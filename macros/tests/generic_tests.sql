@@ -65,3 +65,22 @@
             and hits.rule_id = rules.rule_id
     where abs(hits.points - coalesce(rules.points, 0) * hits.hit_weight) > 0.000001
 {% endtest %}
+
+{#
+    Every non-null value of column_name is a tier that score_tiers defines for
+    the row's model and the dimension in the row's `dimension` column.
+#}
+{% test is_configured_tier_of_row_dimension(model, column_name) %}
+    select reported.*
+    from {{ model }} as reported
+    where
+        reported.{{ column_name }} is not null
+        and not exists (
+            select 1
+            from {{ ref('stg_config__score_tiers') }} as tiers
+            where
+                tiers.model_id = reported.model_id
+                and tiers.dimension = reported.dimension
+                and tiers.tier = reported.{{ column_name }}
+        )
+{% endtest %}

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests" / "python"))
 
-from compare_engines import MARTS, compare_table, read  # noqa: E402
+from compare_engines import MARTS, REPORTS, compare_table, read  # noqa: E402
 from engines import fetch_table, load_target  # noqa: E402
 from project_copy import append_rule, copy_project  # noqa: E402
 
@@ -60,8 +60,8 @@ TOLERANCE = 0.01
 RAW_SCHEMA = "raw_engine_test"
 MODEL_SCHEMA = "leadscore_engine_test"
 BI_ROLE = "leadscore_bi"
-# Marts compared between engines: the spec's, plus the data quality report.
-COMPARED = (*MARTS, "data_quality_issues")
+# Marts compared between engines: the spec's, the data quality report and the reports.
+COMPARED = (*MARTS, "data_quality_issues", *REPORTS)
 REDELIVERED = 5
 # Text that must stay data on every engine: in a seed (parsed by each engine's
 # seed loader) and in raw data (copied by copy_raw.py), matched literally.

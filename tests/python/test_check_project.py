@@ -20,7 +20,7 @@ PROJECT = "leadscore"
 def model(path: str, columns: dict[str, str], materialized: str, depends_on: list[str]) -> dict:
     name = Path(path).stem
     folder = Path(path).parent
-    yml = f"_{'marts' if folder.parts[1] == 'marts' else folder.name}__models.yml"
+    yml = f"_{folder.name}__models.yml"
     return {
         "resource_type": "model",
         "package_name": PROJECT,
@@ -61,6 +61,7 @@ STAGING = "model.leadscore.stg_crm__contacts"
 INTERMEDIATE = "model.leadscore.int_contact_points"
 MART = "model.leadscore.lead_scores"
 FLAT_STAGING = "models/staging/stg_crm__contacts.sql"
+NESTED_MART = "models/marts/sales/lead_scores.sql"
 COLUMNS = {
     STAGING: {"contact_id": "VARCHAR", "created_at": "TIMESTAMP", "is_customer": "BOOLEAN"},
     INTERMEDIATE: {"contact_id": "VARCHAR", "points": "DOUBLE"},
@@ -157,6 +158,9 @@ def test_a_conforming_project_passes(project) -> None:
         (lambda m, c: m["nodes"][MART].update(original_file_path="scores/lead_scores.sql"),
          "lead_scores: [layers] scores/lead_scores.sql is not under "
          "('staging', 'intermediate', 'marts')"),
+        (lambda m, c: m["nodes"][MART].update(original_file_path=NESTED_MART),
+         "lead_scores: [layers] described in leadscore://models/marts/_marts__models.yml, "
+         "not models/marts/sales/_sales__models.yml"),
         (lambda m, c: m["nodes"][MART].update(patch_path="leadscore://models/marts/schema.yml"),
          "lead_scores: [layers] described in leadscore://models/marts/schema.yml, "
          "not models/marts/_marts__models.yml"),

@@ -129,6 +129,7 @@ def test_personal_data_is_shown_by_default_hashed_or_excluded(
     assert run.success, run.text()
     shown = text_values(database, "main")
     assert INVALID_EMAIL in shown["data_quality_issues"], "the check could not see the value"
+    assert shown["qualified_leads_by_owner"] & personal, "the sales lists show no names"
 
     run = run_dbt(
         project,

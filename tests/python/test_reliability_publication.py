@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 from compare_engines import MARTS as SPEC_MARTS
+from compare_engines import REPORTS
 from conftest import (
     E2E_AS_OF,
     BuiltProject,
@@ -23,8 +24,9 @@ from conftest import (
 from test_config_end_to_end import rewrite_rules
 
 AS_OF = E2E_AS_OF.strftime("%Y-%m-%dT%H:%M:%SZ")
-# Every published mart: the spec's (as compared between engines) and the data quality report.
-MARTS = (*SPEC_MARTS, "data_quality_issues")
+# Every published mart: the spec's (as compared between engines), the data quality
+# report and the report marts.
+MARTS = (*SPEC_MARTS, "data_quality_issues", *REPORTS)
 
 
 def mart_rows(database: Path, schema: str) -> dict[str, list[tuple]]:
