@@ -45,7 +45,7 @@ import backtest_data as bd
 import backtest_metrics as bm
 import backtest_report
 import numpy as np
-from backtest_report import num, pct
+from html_page import num, pct
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"

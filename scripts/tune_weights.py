@@ -32,7 +32,7 @@ import backtest_data as bd
 import backtest_metrics as bm
 import numpy as np
 import weight_tuning as wt
-from backtest_report import num, pct
+from html_page import num, pct
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MOVERS_SHOWN = 10
