@@ -67,11 +67,11 @@ def kpi(value: str, label: str) -> str:
     return f'<div class="kpi"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
 
 
-def page(title: str, body: Sequence[str]) -> str:
-    """A complete HTML document: the title, the shared CSS and the body's parts."""
+def page(title: str, body: Sequence[str], extra_css: str = "") -> str:
+    """A complete HTML document: the title, the shared CSS (and extra_css), the body's parts."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title>"
-        f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+        f"<style>{CSS}{extra_css}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )

@@ -11,8 +11,10 @@ the serving copy BI tools open.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -70,6 +72,9 @@ def score_parser() -> argparse.ArgumentParser:
         help=f"serving copy written after a DuckDB build ({SERVING_DATABASE})",
     )
     parser.add_argument("--no-serving", action="store_true", help="do not write the serving copy")
+    parser.add_argument(
+        "--project-dir", type=Path, default=REPO, help="the dbt project (default: this repository)"
+    )
     return parser
 
 
@@ -100,13 +105,14 @@ def score(argv: list[str]) -> int:
         )
         return 2
     os.environ["LEADSCORE_DUCKDB_PATH"] = str(database)
-    os.environ["DBT_PROFILES_DIR"] = str(REPO)
+    project = args.project_dir.resolve()
+    os.environ.setdefault("DBT_PROFILES_DIR", str(project))
     from dbt.cli.main import dbtRunner
 
     command = [
         "build",
         "--project-dir",
-        str(REPO),
+        str(project),
         "--target",
         args.target,
         "--vars",
@@ -117,7 +123,7 @@ def score(argv: list[str]) -> int:
     print(f"leadscore score: dbt {' '.join(command[:1] + command[3:])}", flush=True)
     began = time.perf_counter()
     previous = Path.cwd()
-    os.chdir(REPO)  # profiles.yml's relative paths (temp directory) are the project's
+    os.chdir(project)  # profiles.yml's relative paths (temp directory) are the project's
     try:
         result = dbtRunner().invoke(command)
     finally:
@@ -131,15 +137,31 @@ def score(argv: list[str]) -> int:
         )
         return 1
     print(f"leadscore score: dbt build passed in {seconds:.0f} s", flush=True)
-    import summary
-
-    summary_args = ["--database", str(database), "--target", args.target]
-    status = summary.main(summary_args)
+    if args.target == "duckdb":
+        release_duckdb()
+    status = run_script("summary", "--database", str(database), "--target", args.target)
     if status == 0 and args.target == "duckdb" and not args.no_serving and not args.select:
-        import export_marts
-
-        status = export_marts.main(["--database", str(database), "--output", str(args.serving)])
+        status = run_script(
+            "export_marts", "--database", str(database), "--output", str(args.serving)
+        )
     return status
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB file dbt-duckdb keeps open after a build (its keep_open default),
+    so the summary and the export can open it read-only."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with contextlib.suppress(Exception):  # no environment: nothing is open
+        DuckDBConnectionManager.env().close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def run_script(module: str, *argv: str) -> int:
+    """scripts/<module>.py with argv in a child process of this Python; its exit status."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / f"{module}.py"), *argv]
+    ).returncode
 
 
 COMMANDS = (
@@ -220,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     sys.path.insert(0, str(REPO / "scripts"))
+    sys.argv = [f"leadscore {name}", *rest]  # the command's --help and errors name it so
     return commands[name].run(rest)
 
 
