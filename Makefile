@@ -17,6 +17,8 @@ DEMO_DATA := output/sample
 DEMO_DB := output/leadscore.duckdb
 # The read-only copy BI tools open (scripts/export_marts.py, README "Serving BI").
 SERVING_DB := output/serving/leadscore.duckdb
+# The dashboard page (scripts/dashboard.py, README "Dashboard").
+DASHBOARD := output/dashboard.html
 
 TEST_CONTACTS ?= 300
 TEST_DATA := output/test_sample
@@ -44,7 +46,7 @@ export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 .PHONY: help setup engines-setup java demo backtest bench browser data load build summary test lint ruff dbt-test check-project docs pytest test-engines clean
 
 help:
-	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary"
+	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary, write the dashboard"
 	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
 	@echo "make bench SIZE=10M  benchmark full, daily incremental, as_of-forward and history builds"
 	@echo "make demo ENGINE=postgres|spark  the demo on PostgreSQL or Spark (README, \"Other engines\")"
@@ -86,8 +88,10 @@ demo: $(STAMP) $(if $(filter-out duckdb,$(ENGINE)),engines-setup)
 	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --quiet --target $(ENGINE) && \
 	build_seconds=$$(( $$(date +%s) - build_start )) && \
 	LEADSCORE_DUCKDB_PATH=$(DEMO_DB) $(BIN)/python scripts/summary.py --target $(ENGINE) && \
-	if [ "$(ENGINE)" = duckdb ]; then $(BIN)/python scripts/export_marts.py --database $(DEMO_DB) --output $(SERVING_DB); fi && \
-	echo "demo finished in $$(( $$(date +%s) - start )) s (dbt build on $(ENGINE): $$build_seconds s); scores are in the $(ENGINE) target of profiles.yml$(if $(filter duckdb,$(ENGINE)), (BI: open $(SERVING_DB) read-only))"
+	if [ "$(ENGINE)" = duckdb ]; then $(BIN)/python scripts/export_marts.py --database $(DEMO_DB) --output $(SERVING_DB) && \
+		$(BIN)/python scripts/dashboard.py --database $(SERVING_DB) --output $(DASHBOARD); fi && \
+	echo "demo finished in $$(( $$(date +%s) - start )) s (dbt build on $(ENGINE): $$build_seconds s); scores are in the $(ENGINE) target of profiles.yml$(if $(filter duckdb,$(ENGINE)), (BI: open $(SERVING_DB) read-only; dashboard: $(CURDIR)/$(DASHBOARD)))" && \
+	echo "next: ./leadscore explain --contact <a contact_id above> --model <its model_id>"
 
 backtest: $(STAMP)
 	@start=$$(date +%s); \

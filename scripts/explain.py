@@ -251,7 +251,8 @@ def render(**facts: Any) -> tuple[list[str], bool]:
     score, model, groups, rules = facts["score"], facts["model"], facts["groups"], facts["rules"]
     max_score = model["max_score"]
     lines = [
-        f"{facts['who']}, model {model['model_id']}, scored at {facts['scored_at']} UTC",
+        f"{facts['who']}, model {model['model_id']}, "
+        f"scored at {facts['scored_at']:%Y-%m-%d %H:%M:%S} UTC",
         f"score {number(score['score'])} of {number(max_score)}: tier {score['tier'] or '-'}, "
         + ("qualified" if score["is_qualified"] else "not qualified")
         + f" (threshold {number(model['qualified_threshold'])}); fit {number(score['fit_score'])}"

@@ -211,7 +211,7 @@ A first run, from a fresh clone (after `make setup`):
   ./leadscore generate --output output/sample --contacts 500
   ./leadscore load --input output/sample --database output/leadscore.duckdb
   ./leadscore score
-  ./leadscore explain --contact c000150 --model platform
+  ./leadscore explain --contact <a contact_id of the top leads> --model platform
   ./leadscore report                 # then open output/dashboard.html
 Your own data: export the CRM tables as CSV (README, "Point it at your own data") and
 start at `load`. `./leadscore <command> --help` explains each command's options."""
