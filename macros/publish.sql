@@ -121,18 +121,27 @@
         {{- return({'reason': "only `dbt build` publishes (this was `dbt " ~ command ~ "`)", 'marts': marts}) -}}
     {%- endif -%}
     {%- set problems = [] -%}
+    {%- set skipped = [] -%}
     {%- set built = [] -%}
     {%- for result in results -%}
         {%- set status = result.status | string | lower -%}
-        {%- if status in ('error', 'fail', 'skipped', 'runtime error') -%}
+        {%- if status in ('error', 'fail', 'runtime error') -%}
             {%- do problems.append(result.node.name ~ ' (' ~ status ~ ')') -%}
+        {%- elif status == 'skipped' -%}
+            {%- do skipped.append(result.node.name ~ ' (skipped)') -%}
         {%- elif result.node.resource_type == 'model' -%}
             {%- do built.append(result.node.unique_id) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if problems -%}
-        {{- return({'reason': problems | length ~ ' node(s) did not pass: '
-            ~ (problems[:10] | join(', ')) ~ ('...' if problems | length > 10 else ''), 'marts': marts}) -}}
+    {%- if problems or skipped -%}
+        {#- Name what failed; what dbt skipped because of it is only counted. -#}
+        {%- set named = problems if problems else skipped -%}
+        {%- set reason = named | length ~ ' node(s) did not pass: '
+            ~ (named[:10] | join(', ')) ~ ('...' if named | length > 10 else '') -%}
+        {%- if problems and skipped -%}
+            {%- set reason = reason ~ '; ' ~ skipped | length ~ ' skipped after it' -%}
+        {%- endif -%}
+        {{- return({'reason': reason, 'marts': marts}) -}}
     {%- endif -%}
     {%- set missing = [] -%}
     {%- for node in marts if node.unique_id not in built -%}

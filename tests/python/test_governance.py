@@ -50,6 +50,13 @@ def test_the_spec_marts_have_enforced_contracts_with_every_type(manifest: dict) 
         assert not untyped, f"{name}: columns without data_type: {untyped}"
 
 
+def test_the_score_tables_are_versioned_and_keep_their_names(manifest: dict) -> None:
+    for name in ("lead_scores", "account_scores"):
+        node = models(manifest)[name]
+        assert node["version"] == node["latest_version"] == 1, name
+        assert node["alias"] == name, f"{name}: BI queries the unversioned name"
+
+
 def test_exposures_declare_the_dashboard_the_crm_feed_and_the_backtest(manifest: dict) -> None:
     exposures = {e["name"]: e for e in manifest["exposures"].values()}
     assert {e["type"] for e in exposures.values()} == {"dashboard", "application", "analysis"}

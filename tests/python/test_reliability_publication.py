@@ -99,6 +99,7 @@ def test_a_failing_data_test_keeps_the_published_marts(workspace) -> None:
 
     assert not run.success
     assert "published marts left unchanged: 1 node(s) did not pass" in run.text()
+    assert "skipped after it" in run.text(), "the nodes skipped because of the failure are counted"
     assert "assert_lead_scores_fail_on_purpose (fail)" in run.text()
     assert_unchanged_but_rebuilt(database, before, built_before)
 
