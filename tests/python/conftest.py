@@ -68,6 +68,8 @@ def node_statuses(project_dir: Path) -> tuple[dict[str, str], list[str]]:
         for node_result in json.loads(results_file.read_text())["results"]:
             unique_id = node_result["unique_id"]
             kind, _, name = unique_id.split(".", 2)
+            if kind == "exposure":
+                continue  # declared consumers, nothing to run: always "no-op"
             # A versioned model (lead_scores.v1) goes by its name.
             name = name.split(".")[0] if kind == "model" else unique_id
             statuses[name] = node_result["status"]
