@@ -196,15 +196,18 @@
     is tiny (a hit decayed to 1e-20 still weighs more than 0); whenever the
     exact part is not, their order cannot change the double result. Terms of
     1e12 or more (points scaled far beyond any score, e.g. decay_factor > 1
-    on old events) fall back to a plain sum.
+    on old events) fall back to a plain sum. With `over`, the same as a
+    window aggregate (a running sum).
 #}
-{% macro deterministic_sum(expression) %}
+{% macro deterministic_sum(expression, over=none) %}
+    {#- over: a window (e.g. a running sum); none for a group aggregate. -#}
     {%- set scaled = 'round((' ~ expression ~ ') * 1e12)' -%}
+    {%- set window = (' over (' ~ over ~ ')') if over else '' -%}
     case
-        when max(abs({{ expression }})) < 1e12
+        when max(abs({{ expression }})){{ window }} < 1e12
             then
-                cast(sum(cast({{ scaled }} as decimal(38, 0))) as {{ type_double() }}) / 1e12
-                + sum(({{ expression }}) - {{ scaled }} / 1e12)
-        else sum({{ expression }})
+                cast(sum(cast({{ scaled }} as decimal(38, 0))){{ window }} as {{ type_double() }}) / 1e12
+                + sum(({{ expression }}) - {{ scaled }} / 1e12){{ window }}
+        else sum({{ expression }}){{ window }}
     end
 {%- endmacro %}

@@ -21,6 +21,11 @@ Steps, each timed with the peak memory (max RSS) of its process:
 - forward: `dbt build` at T + 2 days with no new events;
 - history: `dbt build` at T + 2 days with 52 weekly history snapshots
   (lead_score_history), compared with `forward` (one score time) and `full`;
+- default: `dbt build` at T + 2 days with the project's default grids (29
+  daily history snapshots and 13 backtest cutoffs, every 30 days): what a
+  plain `dbt build` costs;
+- backtest: `dbt build` at T + 2 days with the 13 monthly backtest cutoffs
+  alone (history off);
 - floor: one DuckDB query that scans the raw events once, matches them to the
   event and frequency rules of the seed (type and url/detail condition) and
   sums the rules' points per contact: the least work any correct
@@ -291,8 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=3, help="runs per measured step")
     parser.add_argument(
         "--steps",
-        default="full,daily,forward,history,floor",
-        help="comma-separated subset of full,daily,forward,history,floor",
+        default="full,daily,forward,history,default,backtest,floor",
+        help="comma-separated subset of full,daily,forward,history,default,backtest,floor",
     )
     parser.add_argument("--output-dir", type=Path, default=None)
     parser.add_argument(
@@ -347,8 +352,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
     )  # fmt: skip
 
     os.chdir(REPO_ROOT)
+    grid_steps = ("history", "default", "backtest")
     nodes: list[dict[str, object]] = []
-    if "full" in steps or "daily" in steps or "forward" in steps or "history" in steps:
+    if {"full", "daily", "forward", *grid_steps} & steps:
         for i in range(args.repeats if "full" in steps else 1):
             log(f"full build {i + 1}")
             runs.append(
@@ -367,7 +373,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
             )  # fmt: skip
             log(f"  {runs[-1].seconds} s, {runs[-1].peak_rss_mb} MB")
     daily_nodes: list[dict[str, object]] = []
-    if "daily" in steps or "forward" in steps or "history" in steps:
+    if "daily" in steps or "forward" in steps or any(step in steps for step in grid_steps):
         for i in range(args.repeats if "daily" in steps else 1):
             shutil.copyfile(base_db, db)
             log(f"daily run {i + 1}: append today's events, then build at {plus1}")
@@ -405,6 +411,20 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
             )
             log(f"  {runs[-1].seconds} s, {runs[-1].peak_rss_mb} MB")
         history_nodes = slowest_nodes(target / "run_results.json")
+    grid_nodes: dict[str, list[dict[str, object]]] = {}
+    grids = {
+        # The project's defaults (dbt_project.yml): what a plain `dbt build` scores.
+        "default": json.dumps({"as_of": plus2}),
+        "backtest": json.dumps({"as_of": plus2, "history_enabled": False}),
+    }
+    for step, grid in grids.items():
+        if step not in steps:
+            continue
+        for i in range(args.repeats):
+            log(f"{step} {i + 1}: build at {plus2} with vars {grid}")
+            runs.append(measure(step, dbt_command(target, "build", "--vars", grid), log_path, env))
+            log(f"  {runs[-1].seconds} s, {runs[-1].peak_rss_mb} MB")
+        grid_nodes[step] = slowest_nodes(target / "run_results.json")
 
     medians = {step: median(runs, step) for step in dict.fromkeys(r.step for r in runs)}
     figures = {step: asdict(run) for step, run in medians.items() if run is not None}
@@ -415,7 +435,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
             if run and step not in ("generate", "load", "daily_load"):
                 ratios[f"{step}/floor"] = round(run.seconds / floor.seconds, 2)
     if full:
-        for step in ("daily", "forward", "history"):
+        for step in ("daily", "forward", "history", "default", "backtest"):
             if medians.get(step):
                 ratios[f"{step}/full"] = round(medians[step].seconds / full.seconds, 2)  # type: ignore[union-attr]
     if medians.get("history") and medians.get("forward"):
@@ -444,6 +464,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
         "slowest_nodes_full": nodes,
         "slowest_nodes_daily": daily_nodes,
         "slowest_nodes_history": history_nodes,
+        **{f"slowest_nodes_{step}": nodes for step, nodes in grid_nodes.items()},
     }
     (out / "benchmark.json").write_text(json.dumps(result, indent=2) + "\n")
     print_table(result, out / "benchmark.json")
@@ -465,7 +486,8 @@ def print_table(result: dict[str, object], path: Path) -> None:
     for step, figures in medians.items():
         seconds = figures["seconds"]
         x_floor = f"{seconds / floor:.2f}" if floor and step not in ("generate", "load") else ""
-        x_full = f"{seconds / full:.2f}" if full and step in ("daily", "forward", "history") else ""
+        grid_steps = ("daily", "forward", "history", "default", "backtest")
+        x_full = f"{seconds / full:.2f}" if full and step in grid_steps else ""
         print(f"{step:<12}{seconds:>10.1f}{figures['peak_rss_mb']:>10.0f}{x_floor:>10}{x_full:>10}")
     print("slowest nodes of the full build:")
     for node in result["slowest_nodes_full"][:8]:  # type: ignore[index]

@@ -10,6 +10,9 @@
 --     rule exists (only the latest one is read).
 -- Expanding each match only over the score times where it matters keeps
 -- history and backtests from costing every event times every score time.
+-- Rules scored from sequences (int_sequenced_rules, is_sequenced) are
+-- expanded at T only, where they explain each hit; their history and
+-- backtest values come from int_sequenced_rule_values.
 -- Per contact this keeps a superset of what the entity's rule reads (a company
 -- pools several contacts: int_event_rule_hits ranks the pooled hits again).
 
@@ -22,6 +25,7 @@ score_times as (
 
     select
         scored_at,
+        is_current,
         {{ epoch_microseconds('scored_at') }} as scored_at_us
     from {{ ref('int_score_times') }}
 
@@ -29,19 +33,20 @@ score_times as (
 
 event_rules as (
 
+    -- Sequenced frequency rules are read from int_rule_sequence_states only;
+    -- other sequenced rules are expanded at T alone (for the explanation of
+    -- each hit, int_event_rule_hits).
     select
-        signatures.model_id,
-        signatures.rule_id,
-        signatures.rule_type,
-        signatures.matcher_signature,
-        rules.max_count,
-        rules.window_days,
-        rules.within_days
-    from {{ ref('int_event_rule_signatures') }} as signatures
-    inner join {{ ref('stg_config__scoring_rules') }} as rules
-        on
-            signatures.model_id = rules.model_id
-            and signatures.rule_id = rules.rule_id
+        model_id,
+        rule_id,
+        rule_type,
+        matcher_signature,
+        max_count,
+        window_days,
+        within_days,
+        is_sequenced
+    from {{ ref('int_sequenced_rules') }}
+    where not (is_sequenced and rule_type = 'frequency')
 
 ),
 
@@ -149,6 +154,7 @@ attach_rules as (
         event_rules.max_count,
         event_rules.window_days,
         event_rules.within_days,
+        event_rules.is_sequenced,
         number_matches.matcher_signature,
         number_matches.contact_id,
         number_matches.event_id,
@@ -222,6 +228,7 @@ compute_relevance_ends as (
         model_id,
         rule_id,
         rule_type,
+        is_sequenced,
         contact_id,
         event_id,
         occurred_at,
@@ -251,6 +258,7 @@ expand_over_score_times as (
         compute_relevance_ends.model_id,
         compute_relevance_ends.rule_id,
         compute_relevance_ends.rule_type,
+        compute_relevance_ends.is_sequenced,
         compute_relevance_ends.contact_id,
         compute_relevance_ends.event_id,
         compute_relevance_ends.occurred_at
@@ -259,6 +267,7 @@ expand_over_score_times as (
         on
             compute_relevance_ends.occurred_at_us <= score_times.scored_at_us
             and compute_relevance_ends.relevant_until_us > score_times.scored_at_us
+            and (score_times.is_current or not compute_relevance_ends.is_sequenced)
 
 ),
 
@@ -269,6 +278,7 @@ attach_entities as (
         expand_over_score_times.model_id,
         expand_over_score_times.rule_id,
         expand_over_score_times.rule_type,
+        expand_over_score_times.is_sequenced,
         model_contacts.entity_id,
         expand_over_score_times.event_id,
         expand_over_score_times.occurred_at

@@ -28,7 +28,8 @@ event_matches as (
         entity_id,
         event_id,
         occurred_at,
-        age_days
+        age_days,
+        is_sequenced
     from {{ ref('int_entity_event_matches') }}
     where rule_type = 'event'
 
@@ -55,6 +56,7 @@ apply_window_and_reset as (
         event_matches.event_id,
         event_matches.occurred_at,
         event_matches.age_days,
+        event_matches.is_sequenced,
         event_rules.group_id,
         event_rules.points,
         event_rules.max_count,
@@ -123,6 +125,7 @@ final as (
         age_days,
         recency_rank,
         decay_multiplier,
+        is_sequenced,
         points * decay_multiplier as points
     from apply_decay
 

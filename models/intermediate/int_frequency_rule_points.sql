@@ -39,7 +39,20 @@ entity_resets as (
 
 ),
 
-count_recent_events as (
+sequenced_counts as (
+
+    select
+        scored_at,
+        model_id,
+        rule_id,
+        entity_id,
+        hits as recent_events
+    from {{ ref('int_sequenced_rule_values') }}
+    where rule_type = 'frequency'
+
+),
+
+count_expanded_events as (
 
     select
         frequency_matches.scored_at,
@@ -65,6 +78,15 @@ count_recent_events as (
         frequency_matches.model_id,
         frequency_matches.rule_id,
         frequency_matches.entity_id
+
+),
+
+count_recent_events as (
+
+    -- Expanded (int_entity_event_matches) and sequenced rules are disjoint.
+    select * from count_expanded_events
+    union all
+    select * from sequenced_counts
 
 ),
 

@@ -25,16 +25,50 @@ model_entities as (
 
 ),
 
-find_last_matches as (
+expanded_matches as (
 
     select
         scored_at,
         model_id,
         rule_id,
         entity_id,
-        max(occurred_at) as last_matched_at
+        occurred_at
     from {{ ref('int_entity_event_matches') }}
     where rule_type = 'inactivity'
+
+),
+
+sequenced_last_matches as (
+
+    select
+        scored_at,
+        model_id,
+        rule_id,
+        entity_id,
+        last_matched_at as occurred_at
+    from {{ ref('int_sequenced_rule_values') }}
+    where rule_type = 'inactivity'
+
+),
+
+combine_matches as (
+
+    select * from expanded_matches
+    union all
+    select * from sequenced_last_matches
+
+),
+
+find_last_matches as (
+
+    -- A sequenced rule is also expanded at T, with the same latest match.
+    select
+        scored_at,
+        model_id,
+        rule_id,
+        entity_id,
+        max(occurred_at) as last_matched_at
+    from combine_matches
     group by scored_at, model_id, rule_id, entity_id
 
 ),

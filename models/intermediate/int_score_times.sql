@@ -15,7 +15,9 @@ score_times as (
             {{ 'true' if entry.is_current else 'false' }} as is_current,
             {{ 'true' if entry.is_history_snapshot else 'false' }} as is_history_snapshot,
             {{ 'true' if entry.is_backtest_cutoff else 'false' }} as is_backtest_cutoff,
-            {{ timestamp_literal(entry.outcome_ends_at) }} as outcome_ends_at
+            {{ timestamp_literal(entry.outcome_ends_at) }} as outcome_ends_at,
+            {{ loop.index }} as score_time_index,
+            {{ timestamp_literal(grid[loop.index0 - 1].scored_at if not loop.first else none) }} as previous_scored_at
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
