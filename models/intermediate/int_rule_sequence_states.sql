@@ -140,7 +140,9 @@ attach_rules as (
     inner join sequenced_rules
         on match_sequences.matcher_signature = sequenced_rules.matcher_signature
     cross join find_grid_bounds as grid
-    where match_sequences.occurred_at_us <= grid.last_scored_at_us
+    where
+        match_sequences.occurred_at_us <= grid.last_scored_at_us
+        and sequenced_rules.rule_type in ('event', 'frequency')
 
 ),
 
@@ -275,14 +277,20 @@ keep_reachable_matches as (
 
 ),
 
+list_integers as (
+
+    {{ integer_spine(1000) }}
+
+),
+
 step_offsets as (
 
     -- 1, 2, ... up to the most steps of decay any sequenced rule takes over
     -- the score times (int_sequenced_rules keeps it at most 100).
-    select spine.n as step_offset
-    from ({{ integer_spine(101) }}) as spine
+    select list_integers.n as step_offset
+    from list_integers
     where
-        spine.n <= (
+        list_integers.n <= (
             select coalesce(max(ceil(span.span_days / step_rules.decay_days)) + 1, 0)
             from sequenced_rules as step_rules
             cross join (
@@ -315,8 +323,7 @@ list_changes as (
                     )
             when 'step' then power(decay_factor, first_step)
             else 1
-        end as weight_change,
-        cast(null as {{ dbt.type_timestamp() }}) as occurred_at
+        end as weight_change
     from keep_reachable_matches
 
     union all
@@ -338,8 +345,7 @@ list_changes as (
                     )
             when 'step' then power(decay_factor, last_step)
             else 1
-        end as weight_change,
-        cast(null as {{ dbt.type_timestamp() }}) as occurred_at
+        end as weight_change
     from keep_reachable_matches
     where removed_at_us <= last_scored_at_us
 
@@ -361,41 +367,67 @@ list_changes as (
         0 as hits_change,
         power(keep_reachable_matches.decay_factor, keep_reachable_matches.first_step + step_offsets.step_offset)
         - power(keep_reachable_matches.decay_factor, keep_reachable_matches.first_step + step_offsets.step_offset - 1)
-            as weight_change,
-        cast(null as {{ dbt.type_timestamp() }}) as occurred_at
+            as weight_change
     from keep_reachable_matches
     inner join step_offsets
         on step_offsets.step_offset <= keep_reachable_matches.last_step - keep_reachable_matches.first_step
     where keep_reachable_matches.decay = 'step'
 
-    union all
+),
 
-    -- Inactivity rules: each match moves the latest match time.
+list_grid_days as (
+
+    -- Day numbers (microseconds // a day) from the first score time's day to
+    -- the last one's: up to 1,000,000 days.
     select
-        model_id,
-        rule_id,
-        rule_type,
-        contact_id,
-        occurred_at_us as changed_at_us,
-        0 as hits_change,
-        0 as weight_change,
-        occurred_at
-    from attach_rules
-    where rule_type = 'inactivity'
+        cast(floor(cast(grid.first_scored_at_us as {{ type_double() }}) / {{ micros_per_day }}) as bigint)
+        + (day_thousands.n - 1) * 1000
+        + day_units.n - 1 as day_number
+    from list_integers as day_thousands
+    cross join list_integers as day_units
+    cross join find_grid_bounds as grid
+    where
+        (day_thousands.n - 1) * 1000 + day_units.n - 1
+        <= floor(cast(grid.last_scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
+        - floor(cast(grid.first_scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
+
+),
+
+map_days_to_score_times as (
+
+    -- The score times (after the first) whose interval (previous_scored_at,
+    -- scored_at] overlaps each day: a change finds its score time by an
+    -- equality join on its day, then the interval.
+    select
+        list_grid_days.day_number,
+        score_times.score_time_index,
+        score_times.previous_scored_at_us,
+        score_times.scored_at_us
+    from score_times
+    inner join list_grid_days
+        on
+            floor(cast(score_times.previous_scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
+            <= list_grid_days.day_number
+            and list_grid_days.day_number
+            <= floor(cast(score_times.scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
+    where score_times.score_time_index > 1
 
 ),
 
 assign_score_times as (
 
-    -- The first score time at or after the change.
+    -- The first score time at or after the change: the first one for a
+    -- change at or before it, else the one whose interval holds it.
     select
         list_changes.*,
-        score_times.score_time_index
+        coalesce(map_days_to_score_times.score_time_index, 1) as score_time_index
     from list_changes
-    inner join score_times
+    left join map_days_to_score_times
         on
-            list_changes.changed_at_us > score_times.previous_scored_at_us
-            and list_changes.changed_at_us <= score_times.scored_at_us
+            cast(floor(cast(list_changes.changed_at_us as {{ type_double() }}) / {{ micros_per_day }}) as bigint)
+            = map_days_to_score_times.day_number
+            and list_changes.changed_at_us > map_days_to_score_times.previous_scored_at_us
+            and list_changes.changed_at_us <= map_days_to_score_times.scored_at_us
 
 ),
 
@@ -408,8 +440,7 @@ sum_changes as (
         contact_id,
         score_time_index,
         sum(hits_change) as hits_change,
-        {{ deterministic_sum('weight_change') }} as weight_change,
-        max(occurred_at) as last_matched_at
+        {{ deterministic_sum('weight_change') }} as weight_change
     from assign_score_times
     group by model_id, rule_id, rule_type, contact_id, score_time_index
 
@@ -435,17 +466,67 @@ accumulate_changes as (
         {{ deterministic_sum(
             'weight_change',
             'partition by model_id, rule_id, contact_id order by score_time_index rows between unbounded preceding and current row'
-        ) }} as hit_weight,
-        max(last_matched_at) over (
-            partition by model_id, rule_id, contact_id
-            order by score_time_index
-            rows between unbounded preceding and current row
-        ) as last_matched_at
+        ) }} as hit_weight
     from sum_changes
 
 ),
 
-final as (
+list_inactivity_matchers as (
+
+    select distinct matcher_signature
+    from sequenced_rules
+    where rule_type = 'inactivity'
+
+),
+
+find_latest_inactivity_matches as (
+
+    -- Inactivity rules read the latest match: per matcher (the models'
+    -- inactivity rules often share one), contact and score time, the latest
+    -- match first seen there.
+    select
+        match_sequences.matcher_signature,
+        match_sequences.contact_id,
+        coalesce(map_days_to_score_times.score_time_index, 1) as score_time_index,
+        max(match_sequences.occurred_at) as last_matched_at
+    from match_sequences
+    inner join list_inactivity_matchers
+        on match_sequences.matcher_signature = list_inactivity_matchers.matcher_signature
+    cross join find_grid_bounds as grid
+    left join map_days_to_score_times
+        on
+            cast(floor(cast(match_sequences.occurred_at_us as {{ type_double() }}) / {{ micros_per_day }}) as bigint)
+            = map_days_to_score_times.day_number
+            and match_sequences.occurred_at_us > map_days_to_score_times.previous_scored_at_us
+            and match_sequences.occurred_at_us <= map_days_to_score_times.scored_at_us
+    where match_sequences.occurred_at_us <= grid.last_scored_at_us
+    group by
+        match_sequences.matcher_signature,
+        match_sequences.contact_id,
+        coalesce(map_days_to_score_times.score_time_index, 1)
+
+),
+
+accumulate_inactivity as (
+
+    select
+        matcher_signature,
+        contact_id,
+        score_time_index,
+        lead(score_time_index) over (
+            partition by matcher_signature, contact_id
+            order by score_time_index
+        ) as next_score_time_index,
+        max(last_matched_at) over (
+            partition by matcher_signature, contact_id
+            order by score_time_index
+            rows between unbounded preceding and current row
+        ) as last_matched_at
+    from find_latest_inactivity_matches
+
+),
+
+combine_states as (
 
     -- A state without counted matches scores nothing (it only ends the
     -- state before it).
@@ -456,11 +537,44 @@ final as (
         contact_id,
         score_time_index,
         next_score_time_index,
+        hits,
+        hit_weight,
+        cast(null as {{ dbt.type_timestamp() }}) as last_matched_at
+    from accumulate_changes
+    where hits > 0
+
+    union all
+
+    select
+        sequenced_rules.model_id,
+        sequenced_rules.rule_id,
+        sequenced_rules.rule_type,
+        accumulate_inactivity.contact_id,
+        accumulate_inactivity.score_time_index,
+        accumulate_inactivity.next_score_time_index,
+        0 as hits,
+        0 as hit_weight,
+        accumulate_inactivity.last_matched_at
+    from accumulate_inactivity
+    inner join sequenced_rules
+        on accumulate_inactivity.matcher_signature = sequenced_rules.matcher_signature
+    where sequenced_rules.rule_type = 'inactivity'
+
+),
+
+final as (
+
+    select
+        model_id,
+        rule_id,
+        rule_type,
+        contact_id,
+        score_time_index,
+        next_score_time_index,
         cast(hits as bigint) as hits,
         cast(hit_weight as {{ type_double() }}) as hit_weight,
         last_matched_at
-    from accumulate_changes
-    where hits > 0 or rule_type = 'inactivity'
+    from combine_states
 
 )
 

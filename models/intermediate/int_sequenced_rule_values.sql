@@ -1,4 +1,4 @@
-{{ config(materialized=shared_intermediate_materialization()) }}
+{{ config(materialized='table') }}
 
 -- The sequenced rules (int_sequenced_rules) at every score time: each
 -- state of int_rule_sequence_states holds from its score time until the next

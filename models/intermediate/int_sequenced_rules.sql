@@ -15,7 +15,8 @@
 -- Decay must keep the numbers finite over the span of the score times:
 -- exponential decay with decay_factor <= 1 and at most a 1e-260 fall over the
 -- span; step decay with at most 100 steps over it. Other rules are expanded,
--- and so is every rule when the var sequenced_rules_enabled is false.
+-- and so is every rule when the var sequenced_rules_enabled is false or T is
+-- the only score time (expanding each match once costs no more).
 
 {%- set micros_per_day = 86400000000 %}
 
@@ -67,6 +68,7 @@ signatures as (
 measure_score_time_span as (
 
     select
+        count(*) as score_time_count,
         cast(max(scored_at_us) - min(scored_at_us) as {{ type_double() }}) / {{ micros_per_day }}
             as span_days
     from score_times
@@ -95,6 +97,7 @@ decide_sequencing as (
         rules.decay_factor,
         rules.within_days,
         {{ 'true' if boolean_var('sequenced_rules_enabled') else 'false' }}
+        and span.score_time_count > 1
         and rules.rule_type <> 'reset'
         and case
             when scoring_models.scope = 'contact' then true
