@@ -66,13 +66,19 @@ def test_a_total_that_does_not_re_add_is_reported(
 ) -> None:
     database = tmp_path / "leadscore.duckdb"
     shutil.copy2(default_build.database, database)
-    qualified = next(r for r in read_table(database, "lead_scores") if r["is_qualified"])
+    # The first qualified lead by contact_id (not storage order), and a rule of a group
+    # below its cap: +7 there must change the group's points, so it cannot re-add.
+    leads = sorted(read_table(database, "lead_scores"), key=lambda r: r["contact_id"])
+    qualified = next(r for r in leads if r["is_qualified"])
     with duckdb.connect(str(database)) as con:
         changed = con.execute(
             "update main.int_rule_points set points = points + 7 where model_id = ? "
-            "and entity_id = ? and scored_at = ? and points > 0 "
-            "and rule_id = (select min(rule_id) from main.int_rule_points where model_id = ? "
-            "and entity_id = ? and scored_at = ? and points > 0) returning rule_id",
+            "and entity_id = ? and scored_at = ? "
+            "and rule_id = (select min(r.rule_id) from main.int_rule_points as r "
+            "inner join main.int_group_points as g "
+            "using (scored_at, model_id, entity_id, group_id) "
+            "where r.model_id = ? and r.entity_id = ? and r.scored_at = ? "
+            "and (g.max_points is null or g.uncapped_points < g.max_points)) returning rule_id",
             [qualified["model_id"], qualified["contact_id"], E2E_AS_OF] * 2,
         ).fetchall()
     assert changed, "nothing was tampered with"
