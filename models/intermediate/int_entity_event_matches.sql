@@ -168,21 +168,27 @@ attach_rules as (
 
 ),
 
+list_counted_matchers as (
+
+    -- Matchers of event rules with max_count > 1 (a join, not an IN
+    -- subquery: Spark serializes a subquery's plan into its tasks).
+    select distinct matcher_signature
+    from event_rules
+    where rule_type = 'event' and max_count > 1
+
+),
+
 displacing_candidates as (
 
     -- Matches of the matchers that have event rules with max_count > 1.
     select
-        matcher_signature,
-        contact_id,
-        match_number,
-        occurred_at
+        sequenced_matches.matcher_signature,
+        sequenced_matches.contact_id,
+        sequenced_matches.match_number,
+        sequenced_matches.occurred_at
     from sequenced_matches
-    where
-        matcher_signature in (
-            select counted_rules.matcher_signature
-            from event_rules as counted_rules
-            where counted_rules.rule_type = 'event' and counted_rules.max_count > 1
-        )
+    inner join list_counted_matchers
+        on sequenced_matches.matcher_signature = list_counted_matchers.matcher_signature
 
 ),
 

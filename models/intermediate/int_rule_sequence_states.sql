@@ -87,6 +87,31 @@ sequenced_rules as (
 
 ),
 
+measure_grid_span as (
+
+    select
+        cast(last_scored_at_us - first_scored_at_us as {{ type_double() }})
+        / {{ micros_per_day }} as span_days
+    from find_grid_bounds
+
+),
+
+list_sequenced_models as (
+
+    select distinct model_id
+    from sequenced_rules
+
+),
+
+list_counted_matchers as (
+
+    -- Matchers of sequenced event rules with max_count > 1.
+    select distinct matcher_signature
+    from sequenced_rules
+    where rule_type = 'event' and max_count > 1
+
+),
+
 list_resets as (
 
     -- Every reset time of each model's contacts (any reset rule).
@@ -97,9 +122,9 @@ list_resets as (
     from match_sequences
     inner join rules
         on match_sequences.matcher_signature = rules.matcher_signature
-    where
-        rules.rule_type = 'reset'
-        and rules.model_id in (select sequenced_rules.model_id from sequenced_rules)
+    inner join list_sequenced_models
+        on rules.model_id = list_sequenced_models.model_id
+    where rules.rule_type = 'reset'
 
 ),
 
@@ -148,19 +173,14 @@ attach_rules as (
 
 displacing_candidates as (
 
-    -- Matches of the matchers of sequenced event rules with max_count > 1.
     select
-        matcher_signature,
-        contact_id,
-        match_number,
-        occurred_at_us
+        match_sequences.matcher_signature,
+        match_sequences.contact_id,
+        match_sequences.match_number,
+        match_sequences.occurred_at_us
     from match_sequences
-    where
-        matcher_signature in (
-            select counted_rules.matcher_signature
-            from sequenced_rules as counted_rules
-            where counted_rules.rule_type = 'event' and counted_rules.max_count > 1
-        )
+    inner join list_counted_matchers
+        on match_sequences.matcher_signature = list_counted_matchers.matcher_signature
 
 ),
 
@@ -283,24 +303,27 @@ list_integers as (
 
 ),
 
+find_most_steps as (
+
+    -- The most steps of decay any sequenced rule takes over the score times
+    -- (int_sequenced_rules keeps it at most 100). Joins, not scalar or IN
+    -- subqueries, here: Spark serializes a subquery's plan into its tasks,
+    -- which fails when the plan holds a union (ClassCastException on
+    -- UnionExec.children, seen with the unit tests' literal inputs).
+    select coalesce(max(ceil(grid.span_days / step_rules.decay_days)) + 1, 0) as most_steps
+    from sequenced_rules as step_rules
+    cross join measure_grid_span as grid
+    where step_rules.decay = 'step'
+
+),
+
 step_offsets as (
 
-    -- 1, 2, ... up to the most steps of decay any sequenced rule takes over
-    -- the score times (int_sequenced_rules keeps it at most 100).
+    -- 1, 2, ... up to the most steps.
     select list_integers.n as step_offset
     from list_integers
-    where
-        list_integers.n <= (
-            select coalesce(max(ceil(span.span_days / step_rules.decay_days)) + 1, 0)
-            from sequenced_rules as step_rules
-            cross join (
-                select
-                    cast(last_scored_at_us - first_scored_at_us as {{ type_double() }})
-                    / {{ micros_per_day }} as span_days
-                from find_grid_bounds
-            ) as span
-            where step_rules.decay = 'step'
-        )
+    cross join find_most_steps
+    where list_integers.n <= find_most_steps.most_steps
 
 ),
 
