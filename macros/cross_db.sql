@@ -39,6 +39,11 @@
     epoch_seconds(ts)) / 86400, computed on integer microseconds so that
     step boundaries are exact.
 #}
+{# Whole days since the epoch of a microseconds value (a join key by day). #}
+{% macro epoch_day(microseconds_expr) %}
+    cast(floor(cast({{ microseconds_expr }} as {{ type_double() }}) / 86400000000) as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
 {% macro age_days(timestamp_expr, at_expr) %}
     cast(
         {{ epoch_microseconds(at_expr) }} - {{ epoch_microseconds(timestamp_expr) }}

@@ -258,7 +258,7 @@ compute_removals as (
 
 ),
 
-keep_reachable_matches as (
+find_step_ages as (
 
     -- Matches that count at some score time, with their age in steps of
     -- decay at the first score time and just before their removal.
@@ -288,12 +288,42 @@ keep_reachable_matches as (
                     )
             else 0
         end as last_step,
+        case
+            when compute_removals.decay = 'exponential'
+                then power(
+                        compute_removals.decay_factor,
+                        cast(grid.last_scored_at_us - compute_removals.occurred_at_us as {{ type_double() }})
+                        / {{ micros_per_day }} / compute_removals.decay_days
+                    )
+        end as latest_weight,
         grid.last_scored_at_us
     from compute_removals
     cross join find_grid_bounds as grid
     where
         compute_removals.removed_at_us > grid.first_scored_at_us
         and compute_removals.removed_at_us > compute_removals.occurred_at_us
+
+),
+
+keep_reachable_matches as (
+
+    -- start_weight / end_weight: the decay multiplier when the match starts
+    -- counting (at the first score time, for an older match) and just
+    -- before it stops. Exponential decay keeps one multiplier, as of the
+    -- latest score time (latest_weight).
+    select
+        *,
+        case decay
+            when 'exponential' then latest_weight
+            when 'step' then power(decay_factor, first_step)
+            else 1
+        end as start_weight,
+        case decay
+            when 'exponential' then latest_weight
+            when 'step' then power(decay_factor, last_step)
+            else 1
+        end as end_weight
+    from find_step_ages
 
 ),
 
@@ -337,16 +367,7 @@ list_changes as (
         contact_id,
         occurred_at_us as changed_at_us,
         1 as hits_change,
-        case decay
-            when 'exponential'
-                then power(
-                        decay_factor,
-                        cast(last_scored_at_us - occurred_at_us as {{ type_double() }})
-                        / {{ micros_per_day }} / decay_days
-                    )
-            when 'step' then power(decay_factor, first_step)
-            else 1
-        end as weight_change
+        start_weight as weight_change
     from keep_reachable_matches
 
     union all
@@ -359,16 +380,7 @@ list_changes as (
         contact_id,
         removed_at_us as changed_at_us,
         -1 as hits_change,
-        -1 * case decay
-            when 'exponential'
-                then power(
-                        decay_factor,
-                        cast(last_scored_at_us - occurred_at_us as {{ type_double() }})
-                        / {{ micros_per_day }} / decay_days
-                    )
-            when 'step' then power(decay_factor, last_step)
-            else 1
-        end as weight_change
+        -1 * end_weight as weight_change
     from keep_reachable_matches
     where removed_at_us <= last_scored_at_us
 
@@ -403,7 +415,7 @@ list_grid_days as (
     -- Day numbers (microseconds // a day) from the first score time's day to
     -- the last one's: up to 1,000,000 days.
     select
-        cast(floor(cast(grid.first_scored_at_us as {{ type_double() }}) / {{ micros_per_day }}) as bigint)
+        {{ epoch_day('grid.first_scored_at_us') }}
         + (day_thousands.n - 1) * 1000
         + day_units.n - 1 as day_number
     from list_integers as day_thousands
@@ -411,8 +423,8 @@ list_grid_days as (
     cross join find_grid_bounds as grid
     where
         (day_thousands.n - 1) * 1000 + day_units.n - 1
-        <= floor(cast(grid.last_scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
-        - floor(cast(grid.first_scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
+        <= {{ epoch_day('grid.last_scored_at_us') }}
+        - {{ epoch_day('grid.first_scored_at_us') }}
 
 ),
 
@@ -429,10 +441,10 @@ map_days_to_score_times as (
     from score_times
     inner join list_grid_days
         on
-            floor(cast(score_times.previous_scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
+            {{ epoch_day('score_times.previous_scored_at_us') }}
             <= list_grid_days.day_number
             and list_grid_days.day_number
-            <= floor(cast(score_times.scored_at_us as {{ type_double() }}) / {{ micros_per_day }})
+            <= {{ epoch_day('score_times.scored_at_us') }}
     where score_times.score_time_index > 1
 
 ),
@@ -447,7 +459,7 @@ assign_score_times as (
     from list_changes
     left join map_days_to_score_times
         on
-            cast(floor(cast(list_changes.changed_at_us as {{ type_double() }}) / {{ micros_per_day }}) as bigint)
+            {{ epoch_day('list_changes.changed_at_us') }}
             = map_days_to_score_times.day_number
             and list_changes.changed_at_us > map_days_to_score_times.previous_scored_at_us
             and list_changes.changed_at_us <= map_days_to_score_times.scored_at_us
@@ -518,7 +530,7 @@ find_latest_inactivity_matches as (
     cross join find_grid_bounds as grid
     left join map_days_to_score_times
         on
-            cast(floor(cast(match_sequences.occurred_at_us as {{ type_double() }}) / {{ micros_per_day }}) as bigint)
+            {{ epoch_day('match_sequences.occurred_at_us') }}
             = map_days_to_score_times.day_number
             and match_sequences.occurred_at_us > map_days_to_score_times.previous_scored_at_us
             and match_sequences.occurred_at_us <= map_days_to_score_times.scored_at_us
