@@ -30,7 +30,12 @@ Steps, each timed with the peak memory (max RSS) of its process:
   event and frequency rules of the seed (type and url/detail condition) and
   sums the rules' points per contact: the least work any correct
   implementation must do. Every other figure is also given as a ratio to it,
-  so results compare across machines.
+  so results compare across machines;
+- limit: the physical limit, a smaller query than the floor: one scan of the
+  raw events, one equality join to 8 event rules (the seed's first 8 event
+  types, its points, exponential decay halving every 30 days, events at or
+  before T only), one sum per contact. No condition, window, cap or reset:
+  what the machine does at best for this data, printed beside the floor.
 Each measured step runs `--repeats` times; the table shows medians. dbt runs
 as a child process (the dbt CLI of this virtualenv), so each run's peak
 memory is its own. DuckDB settings come from the environment, as in
@@ -214,6 +219,38 @@ group by contact_id
 """
 
 
+LIMIT_SQL = """
+with
+rules as (
+    select event_type, max(cast(points as double)) as points
+    from read_csv('{rules_csv}', header = true, all_varchar = true)
+    where lower(trim(rule_type)) = 'event' and points is not null
+    group by event_type
+    order by event_type
+    limit 8
+)
+select
+    events.contact_id,
+    sum(rules.points * pow(0.5, epoch(timestamp '{as_of}' - events.occurred_at) / (30 * 86400.0)))
+        as points
+from raw.events as events
+inner join rules on events.event_type = rules.event_type
+where events.occurred_at <= timestamp '{as_of}'
+group by events.contact_id
+"""
+
+
+def limit_query(database: Path, rules_csv: Path, as_of: str) -> int:
+    """The physical limit: one scan, one join to 8 rules, exponential decay, one sum."""
+    con = duckdb.connect(str(database), read_only=True, config=duckdb_settings())
+    con.execute("set TimeZone = 'UTC'")
+    sql = LIMIT_SQL.format(rules_csv=rules_csv, as_of=as_of)
+    con.execute("create temp table limit_points as " + sql)
+    (contacts,) = con.execute("select count(*) from limit_points").fetchone()
+    con.close()
+    return contacts
+
+
 def floor_query(database: Path, rules_csv: Path) -> int:
     """The floor: scan raw events once, match them to rules, sum points per contact."""
     con = duckdb.connect(str(database), read_only=True, config=duckdb_settings())
@@ -281,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     floor = sub.add_parser("floor", help="run the floor query once (used by the benchmark)")
     floor.add_argument("--database", type=Path, required=True)
     floor.add_argument("--rules", type=Path, default=REPO_ROOT / "seeds" / "scoring_rules.csv")
+    limit = sub.add_parser("limit", help="run the physical-limit query once (the benchmark)")
+    limit.add_argument("--database", type=Path, required=True)
+    limit.add_argument("--rules", type=Path, default=REPO_ROOT / "seeds" / "scoring_rules.csv")
+    limit.add_argument("--as-of", default="2026-06-30 00:00:00")
     parser.add_argument(
         "--size", type=parse_size, default=None, help="events, e.g. 10M or 100M (default 10M)"
     )
@@ -296,8 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=3, help="runs per measured step")
     parser.add_argument(
         "--steps",
-        default="full,daily,forward,history,default,backtest,floor",
-        help="comma-separated subset of full,daily,forward,history,default,backtest,floor",
+        default="full,daily,forward,history,default,backtest,floor,limit",
+        help="comma-separated subset of full,daily,forward,history,default,backtest,floor,limit",
     )
     parser.add_argument("--output-dir", type=Path, default=None)
     parser.add_argument(
@@ -370,6 +411,14 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
             runs.append(
                 measure("floor", [py, str(scripts / "benchmark.py"), "floor", "--database",
                                   str(db)], log_path, env)
+            )  # fmt: skip
+            log(f"  {runs[-1].seconds} s, {runs[-1].peak_rss_mb} MB")
+    if "limit" in steps:
+        for i in range(args.repeats):
+            log(f"physical-limit query {i + 1}")
+            runs.append(
+                measure("limit", [py, str(scripts / "benchmark.py"), "limit", "--database",
+                                  str(db), "--as-of", f"{t0:%Y-%m-%d %H:%M:%S}"], log_path, env)
             )  # fmt: skip
             log(f"  {runs[-1].seconds} s, {runs[-1].peak_rss_mb} MB")
     daily_nodes: list[dict[str, object]] = []
@@ -500,6 +549,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "floor":
         contacts = floor_query(args.database, args.rules)
         print(f"floor: points for {contacts} contacts")
+        return 0
+    if args.command == "limit":
+        contacts = limit_query(args.database, args.rules, args.as_of)
+        print(f"limit: points for {contacts} contacts")
         return 0
     try:
         benchmark(args)

@@ -3,14 +3,62 @@
     its own). Each returns the failing rows.
 #}
 
-{# No two rows share the same values of `combination_of_columns`. #}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
+{#
+    No two rows share the same values of `combination_of_columns`. With
+    `latest_run_column` (the watermark of an incremental model, see
+    scoped_tests.sql) only the keys of the latest run's rows are checked,
+    each counted over the whole table (keys must then be non-null); when
+    every row is from one run (a rebuild), all keys are checked the plain way.
+#}
+{% test unique_combination_of_columns(model, combination_of_columns, latest_run_column=none) %}
+    {%- if latest_run_column and not test_whole_tables() and written_by_several_runs(model, latest_run_column) %}
+    {#- `model` is read three times rather than through one CTE, which DuckDB
+        would materialize whole. #}
+    with
+
+    find_newest_run as (
+
+        select max({{ latest_run_column }}) as watermark
+        from {{ model }}
+
+    ),
+
+    select_latest_run_keys as (
+
+        select distinct
+            {%- for column in combination_of_columns %}
+            latest_run.{{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from (select * from {{ model }}) as latest_run
+        cross join find_newest_run
+        where coalesce(latest_run.{{ latest_run_column }} >= find_newest_run.watermark, 1 = 1)
+
+    )
+
+    select
+        {%- for column in combination_of_columns %}
+        tested.{{ column }},
+        {%- endfor %}
+        count(*) as duplicate_rows
+    from (select * from {{ model }}) as tested
+    inner join select_latest_run_keys
+        on
+        {%- for column in combination_of_columns %}
+            {{ 'and ' if not loop.first }}tested.{{ column }} = select_latest_run_keys.{{ column }}
+        {%- endfor %}
+    group by
+        {%- for column in combination_of_columns %}
+        tested.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    having count(*) > 1
+    {%- else %}
     select
         {{ combination_of_columns | join(', ') }},
         count(*) as duplicate_rows
     from {{ model }}
     group by {{ combination_of_columns | join(', ') }}
     having count(*) > 1
+    {%- endif %}
 {% endtest %}
 
 {#

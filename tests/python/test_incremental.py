@@ -299,3 +299,103 @@ def test_moving_as_of_forward_without_new_events_equals_a_full_refresh(
     as_of = DAY1 + timedelta(days=5, hours=6)
     build(project, database, as_of)
     assert_equals_full_refresh(project, database, as_of, tmp_path)
+
+
+# The data tests of the incremental match models (docs/performance.md, "Tests
+# that scale") and the whole-table reconciliation between them.
+SCOPED_TESTS = [
+    "int_event_rule_matches",
+    "int_event_match_sequences",
+    "assert_event_matches_reconcile_per_matcher",
+]
+
+
+def failed_tests(project: Path, database: Path, *extra: str) -> set[str]:
+    run = run_dbt(project, database, ["test", "--select", *SCOPED_TESTS, *extra])
+    assert run.statuses, run.text()
+    errors = {name for name, status in run.statuses.items() if status == "error"}
+    assert not errors, run.text()
+    return {name.split(".")[2] for name, status in run.statuses.items() if status == "fail"}
+
+
+def test_data_tests_of_incremental_models_check_the_latest_run_and_reconcile_the_rest(
+    scenario: dict[str, object], tmp_path: Path
+) -> None:
+    project = Path(scenario["project"])  # type: ignore[arg-type]
+    source = Path(scenario["database"])  # type: ignore[arg-type]
+    # Rows the history run wrote (an earlier run than the latest).
+    first = f"timestamp '{scenario['first_watermark']}'"
+
+    def tampered(name: str, statement: str) -> Path:
+        database = tmp_path / f"{name}.duckdb"
+        shutil.copyfile(source, database)
+        with duckdb.connect(str(database)) as con:
+            (newest,) = con.execute(
+                "select max(matched_through) from main.int_event_rule_matches"
+            ).fetchone()
+            assert newest > scenario["first_watermark"], "the scenario should have later runs"
+            changed = con.execute(statement).fetchall()
+            assert changed and changed[0][0] >= 1, (name, changed)
+        return database
+
+    # The scenario's database after incremental runs passes as it is.
+    assert failed_tests(project, source) == set()
+
+    # An old match that a run appended again without removing the old one: the
+    # latest run's keys are counted over the whole table.
+    again = tampered(
+        "appended_again",
+        f"""insert into main.int_event_rule_matches
+            select * replace (
+                (select max(matched_through) from main.int_event_rule_matches) as matched_through
+            )
+            from main.int_event_rule_matches
+            where matched_through = {first} and event_id is not null
+            order by event_id
+            limit 1""",
+    )
+    failed = failed_tests(project, again)
+    assert any(
+        name.startswith("unique_combination_of_columns_int_event_rule_matches") for name in failed
+    ), failed
+
+    # A row an earlier run wrote is not re-checked row by row on a daily run,
+    # but is with test_whole_tables (and on --full-refresh, which rebuilds).
+    old_null = tampered(
+        "old_null",
+        f"""update main.int_event_rule_matches set occurred_at = null
+            where event_id = (
+                select min(event_id) from main.int_event_rule_matches
+                where matched_through = {first} and event_id is not null
+            )
+            and matched_through = {first}""",
+    )
+    assert failed_tests(project, old_null) == set()
+    whole = failed_tests(project, old_null, "--vars", "{test_whole_tables: true}")
+    assert whole == {"not_null_int_event_rule_matches_occurred_at"}, whole
+
+    # A sequenced match lost by a run (an old pair's row deleted): only the
+    # whole-table counts per matcher see it.
+    lost = tampered(
+        "lost",
+        f"""delete from main.int_event_match_sequences
+            where event_id = (
+                select min(event_id) from main.int_event_match_sequences
+                where sequenced_through = {first} and event_id is not null
+            )
+            and sequenced_through = {first}""",
+    )
+    assert failed_tests(project, lost) == {"assert_event_matches_reconcile_per_matcher"}
+
+    # A run that replaced a pair but left one of its old rows behind: the run's
+    # own rows are unique among themselves, the counts per matcher are not equal.
+    left_behind = tampered(
+        "left_behind",
+        f"""insert into main.int_event_match_sequences
+            select * replace ({first} as sequenced_through)
+            from main.int_event_match_sequences
+            where sequenced_through > {first} and event_id is not null
+            order by matcher_signature, contact_id, match_number
+            limit 1""",
+    )
+    assert failed_tests(project, left_behind) == {"assert_event_matches_reconcile_per_matcher"}
