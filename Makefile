@@ -37,10 +37,10 @@ BACKTEST_DB := $(BACKTEST_DIR)/leadscore.duckdb
 # Leads sales can work per cutoff period (30 days) in the sample: the capacity threshold.
 BACKTEST_CAPACITY ?= 200
 
-# `make bench SIZE=10M`: the benchmark (README, "Performance"); SIZE is the number of events.
+# `make bench SIZE=10M`: the benchmark (docs/performance.md); SIZE is the number of events.
 SIZE ?= 10M
 REPEATS ?= 3
-# DuckDB uses every core unless told otherwise (profiles.yml, README "Performance").
+# DuckDB uses every core unless told otherwise (profiles.yml, docs/performance.md).
 export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 
 .PHONY: help setup engines-setup java demo backtest bench browser data load build summary test lint ruff dbt-test check-project docs pytest test-engines clean

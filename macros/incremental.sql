@@ -1,5 +1,5 @@
 {#
-    Incremental state (README, "Performance"): event-level models keep what
+    Incremental state (docs/performance.md): event-level models keep what
     they computed and process only rows loaded since their last run.
 
     Each incremental model records a watermark (the newest upstream load it

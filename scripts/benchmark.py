@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark leadscore on generated data of a given size (README, "Performance").
+"""Benchmark leadscore on generated data of a given size (docs/performance.md).
 
     python scripts/benchmark.py --size 10M [--repeats 3] [--steps full,daily,...]
         [--output-dir output/bench/<size>] [--end 2026-06-30] [--regenerate]

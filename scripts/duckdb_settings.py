@@ -1,4 +1,4 @@
-"""DuckDB settings shared by the scripts and profiles.yml (README, "Performance").
+"""DuckDB settings shared by the scripts and profiles.yml (docs/performance.md).
 
 Each setting has the same environment override and default as the duckdb
 target of profiles.yml, so a script and `dbt build` run DuckDB alike.

@@ -12,7 +12,7 @@
 -- int_entity_event_matches leaves them out, and a later match only ever
 -- displaces an earlier one from its own occurred_at on).
 --
--- Incremental (README, "Performance"): a run renumbers only the matcher and
+-- Incremental (docs/performance.md): a run renumbers only the matcher and
 -- contact pairs that gained a match since sequenced_through (the newest
 -- int_event_rule_matches.matched_through it has read) or held an event that
 -- was loaded again (a re-delivered event may have moved or gone); those

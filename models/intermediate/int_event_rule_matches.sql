@@ -14,7 +14,7 @@
 -- events after T may be here), so history, backtests and the next days' runs
 -- reuse the matching.
 --
--- Incremental (README, "Performance"). matched_through records the newest
+-- Incremental (docs/performance.md). matched_through records the newest
 -- stg_crm__events.loaded_at a run has matched. A run matches:
 --   the events loaded since (new, late or re-delivered ones) against every
 --   matcher, after its pre-hook forgot the old matches of those event_ids;

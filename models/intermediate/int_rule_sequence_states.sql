@@ -5,7 +5,7 @@
 -- contact and score_time_index at which a match starts or stops counting (or
 -- a step of decay passes). The state holds until next_score_time_index.
 -- Cost: the matches plus their changes, never the matches times the score
--- times (README, "Performance").
+-- times (docs/performance.md).
 --
 -- A match counts from its occurred_at until removed_at, the earliest of:
 --   event rules: occurred_at + window_days; the occurred_at of its

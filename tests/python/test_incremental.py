@@ -1,4 +1,4 @@
-"""Incremental runs equal a full refresh (README, "Performance").
+"""Incremental runs equal a full refresh (docs/performance.md).
 
 Generated events arrive over several simulated days: a history load, then
 daily batches appended with `load_raw --append events` that hold the day's

@@ -7,7 +7,7 @@
 ) }}
 
 {#-
-    Incremental (README, "Performance"): a run reads the raw rows loaded
+    Incremental (docs/performance.md): a run reads the raw rows loaded
     after the newest loaded_at already here, plus the stored rows of the
     event_ids they repeat, and replaces those event_ids with the winning
     version. Raw tables without loaded_at, or replaced wholesale, rebuild.
