@@ -124,131 +124,105 @@ clamp_and_round as (
 
 ),
 
-unpivot_dimensions as (
+find_tier_ranges as (
 
+    -- Each tier's range of scores: from its min_score up to the next tier's
+    -- of the same model and dimension. Tiers are a few rows, so the ranking
+    -- happens here, not per entity and score time (ties in min_score are a
+    -- config error; the last tier by name keeps the range).
     select
-        scored_at,
         model_id,
-        entity_id,
-        'score' as dimension,
-        score as dimension_score
-    from clamp_and_round
-    union all
-    select
-        scored_at,
-        model_id,
-        entity_id,
-        'fit' as dimension,
-        fit_score as dimension_score
-    from clamp_and_round
-    union all
-    select
-        scored_at,
-        model_id,
-        entity_id,
-        'engagement' as dimension,
-        engagement_score as dimension_score
-    from clamp_and_round
+        dimension,
+        tier,
+        min_score,
+        lead(min_score) over (
+            partition by model_id, dimension
+            order by min_score, tier
+        ) as next_min_score
+    from score_tiers
 
 ),
 
-rank_tiers as (
+find_calibration_ranges as (
 
-    -- The tier with the largest min_score <= the rounded score.
+    -- The same for calibration bands (one dimension: the score).
     select
-        unpivot_dimensions.scored_at,
-        unpivot_dimensions.model_id,
-        unpivot_dimensions.entity_id,
-        unpivot_dimensions.dimension,
-        score_tiers.tier,
-        row_number() over (
-            partition by
-                unpivot_dimensions.scored_at,
-                unpivot_dimensions.model_id,
-                unpivot_dimensions.entity_id,
-                unpivot_dimensions.dimension
-            order by score_tiers.min_score desc
-        ) as tier_rank
-    from unpivot_dimensions
-    inner join score_tiers
+        model_id,
+        min_score,
+        lead(min_score) over (
+            partition by model_id
+            order by min_score, conversion_probability
+        ) as next_min_score,
+        conversion_probability,
+        horizon_days,
+        fitted_from,
+        fitted_to
+    from score_calibration
+
+),
+
+assign_tiers as (
+
+    -- The tier whose range holds the rounded score, per dimension, and the
+    -- calibration band that holds the score.
+    select
+        clamp_and_round.*,
+        score_tier_ranges.tier,
+        fit_tier_ranges.tier as fit_tier,
+        engagement_tier_ranges.tier as engagement_tier,
+        calibration_bands.conversion_probability,
+        calibration_bands.horizon_days,
+        calibration_bands.fitted_from,
+        calibration_bands.fitted_to
+    from clamp_and_round
+    {%- for dimension, alias, score_column in [
+        ('score', 'score_tier_ranges', 'score'),
+        ('fit', 'fit_tier_ranges', 'fit_score'),
+        ('engagement', 'engagement_tier_ranges', 'engagement_score'),
+    ] %}
+    left join find_tier_ranges as {{ alias }}
         on
-            unpivot_dimensions.model_id = score_tiers.model_id
-            and unpivot_dimensions.dimension = score_tiers.dimension
-            and unpivot_dimensions.dimension_score >= score_tiers.min_score
-
-),
-
-rank_calibration_bands as (
-
-    -- The calibration band with the largest min_score <= the rounded score.
-    select
-        clamp_and_round.scored_at,
-        clamp_and_round.model_id,
-        clamp_and_round.entity_id,
-        score_calibration.conversion_probability,
-        score_calibration.horizon_days,
-        score_calibration.fitted_from,
-        score_calibration.fitted_to,
-        row_number() over (
-            partition by clamp_and_round.scored_at, clamp_and_round.model_id, clamp_and_round.entity_id
-            order by score_calibration.min_score desc
-        ) as band_rank
-    from clamp_and_round
-    inner join score_calibration
+            clamp_and_round.model_id = {{ alias }}.model_id
+            and {{ alias }}.dimension = '{{ dimension }}'
+            and clamp_and_round.{{ score_column }} >= {{ alias }}.min_score
+            and (
+                {{ alias }}.next_min_score is null
+                or clamp_and_round.{{ score_column }} < {{ alias }}.next_min_score
+            )
+    {%- endfor %}
+    left join find_calibration_ranges as calibration_bands
         on
-            clamp_and_round.model_id = score_calibration.model_id
-            and clamp_and_round.score >= score_calibration.min_score
-
-),
-
-pivot_tiers as (
-
-    select
-        scored_at,
-        model_id,
-        entity_id,
-        max(case when dimension = 'score' then tier end) as tier,
-        max(case when dimension = 'fit' then tier end) as fit_tier,
-        max(case when dimension = 'engagement' then tier end) as engagement_tier
-    from rank_tiers
-    where tier_rank = 1
-    group by scored_at, model_id, entity_id
+            clamp_and_round.model_id = calibration_bands.model_id
+            and clamp_and_round.score >= calibration_bands.min_score
+            and (
+                calibration_bands.next_min_score is null
+                or clamp_and_round.score < calibration_bands.next_min_score
+            )
 
 ),
 
 final as (
 
     select
-        clamp_and_round.scored_at,
-        clamp_and_round.model_id,
-        clamp_and_round.scope,
-        clamp_and_round.entity_id,
-        clamp_and_round.contact_id,
-        clamp_and_round.company_id,
-        clamp_and_round.owner_id,
-        cast(clamp_and_round.score as {{ type_double() }}) as score,
-        cast(clamp_and_round.fit_score as {{ type_double() }}) as fit_score,
-        cast(clamp_and_round.engagement_score as {{ type_double() }}) as engagement_score,
-        pivot_tiers.tier,
-        pivot_tiers.fit_tier,
-        pivot_tiers.engagement_tier,
-        coalesce(clamp_and_round.score >= clamp_and_round.qualified_threshold, false) as is_qualified,
-        cast(rank_calibration_bands.conversion_probability as {{ type_double() }}) as conversion_probability,
-        cast(rank_calibration_bands.horizon_days as {{ type_double() }}) as conversion_horizon_days,
-        rank_calibration_bands.fitted_from as calibrated_from,
-        rank_calibration_bands.fitted_to as calibrated_to
-    from clamp_and_round
-    left join pivot_tiers
-        on
-            clamp_and_round.scored_at = pivot_tiers.scored_at
-            and clamp_and_round.model_id = pivot_tiers.model_id
-            and clamp_and_round.entity_id = pivot_tiers.entity_id
-    left join rank_calibration_bands
-        on
-            clamp_and_round.scored_at = rank_calibration_bands.scored_at
-            and clamp_and_round.model_id = rank_calibration_bands.model_id
-            and clamp_and_round.entity_id = rank_calibration_bands.entity_id
-            and rank_calibration_bands.band_rank = 1
+        scored_at,
+        model_id,
+        scope,
+        entity_id,
+        contact_id,
+        company_id,
+        owner_id,
+        cast(score as {{ type_double() }}) as score,
+        cast(fit_score as {{ type_double() }}) as fit_score,
+        cast(engagement_score as {{ type_double() }}) as engagement_score,
+        tier,
+        fit_tier,
+        engagement_tier,
+        coalesce(score >= qualified_threshold, false) as is_qualified,
+        cast(conversion_probability as {{ type_double() }}) as conversion_probability,
+        cast(horizon_days as {{ type_double() }}) as conversion_horizon_days,
+        fitted_from as calibrated_from,
+        fitted_to as calibrated_to
+    from assign_tiers
 
 )
 
