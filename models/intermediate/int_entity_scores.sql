@@ -149,14 +149,14 @@ find_calibration_ranges as (
     select
         model_id,
         min_score,
-        lead(min_score) over (
-            partition by model_id
-            order by min_score, conversion_probability
-        ) as next_min_score,
         conversion_probability,
         horizon_days,
         fitted_from,
-        fitted_to
+        fitted_to,
+        lead(min_score) over (
+            partition by model_id
+            order by min_score, conversion_probability
+        ) as next_min_score
     from score_calibration
 
 ),
@@ -175,21 +175,33 @@ assign_tiers as (
         calibration_bands.fitted_from,
         calibration_bands.fitted_to
     from clamp_and_round
-    {%- for dimension, alias, score_column in [
-        ('score', 'score_tier_ranges', 'score'),
-        ('fit', 'fit_tier_ranges', 'fit_score'),
-        ('engagement', 'engagement_tier_ranges', 'engagement_score'),
-    ] %}
-    left join find_tier_ranges as {{ alias }}
+    left join find_tier_ranges as score_tier_ranges
         on
-            clamp_and_round.model_id = {{ alias }}.model_id
-            and {{ alias }}.dimension = '{{ dimension }}'
-            and clamp_and_round.{{ score_column }} >= {{ alias }}.min_score
+            clamp_and_round.model_id = score_tier_ranges.model_id
+            and score_tier_ranges.dimension = 'score'
+            and clamp_and_round.score >= score_tier_ranges.min_score
             and (
-                {{ alias }}.next_min_score is null
-                or clamp_and_round.{{ score_column }} < {{ alias }}.next_min_score
+                score_tier_ranges.next_min_score is null
+                or clamp_and_round.score < score_tier_ranges.next_min_score
             )
-    {%- endfor %}
+    left join find_tier_ranges as fit_tier_ranges
+        on
+            clamp_and_round.model_id = fit_tier_ranges.model_id
+            and fit_tier_ranges.dimension = 'fit'
+            and clamp_and_round.fit_score >= fit_tier_ranges.min_score
+            and (
+                fit_tier_ranges.next_min_score is null
+                or clamp_and_round.fit_score < fit_tier_ranges.next_min_score
+            )
+    left join find_tier_ranges as engagement_tier_ranges
+        on
+            clamp_and_round.model_id = engagement_tier_ranges.model_id
+            and engagement_tier_ranges.dimension = 'engagement'
+            and clamp_and_round.engagement_score >= engagement_tier_ranges.min_score
+            and (
+                engagement_tier_ranges.next_min_score is null
+                or clamp_and_round.engagement_score < engagement_tier_ranges.next_min_score
+            )
     left join find_calibration_ranges as calibration_bands
         on
             clamp_and_round.model_id = calibration_bands.model_id
