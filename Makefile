@@ -48,7 +48,7 @@ export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 help:
 	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary, write the dashboard"
 	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
-	@echo "make bench SIZE=10M  benchmark full, daily incremental, as_of-forward and history builds"
+	@echo "make bench SIZE=10M  benchmark full, daily, as_of-forward, history, default-grid and backtest builds beside the floor and physical-limit queries"
 	@echo "make demo ENGINE=postgres|spark  the demo on PostgreSQL or Spark (README, \"Other engines\")"
 	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests), project checks and pytest"
 	@echo "make docs   the dbt docs site of the demo warehouse (after make demo)"
