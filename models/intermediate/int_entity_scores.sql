@@ -179,37 +179,21 @@ assign_tiers as (
         on
             clamp_and_round.model_id = score_tier_ranges.model_id
             and score_tier_ranges.dimension = 'score'
-            and clamp_and_round.score >= score_tier_ranges.min_score
-            and (
-                score_tier_ranges.next_min_score is null
-                or clamp_and_round.score < score_tier_ranges.next_min_score
-            )
+            and {{ in_score_range('clamp_and_round.score', 'score_tier_ranges') }}
     left join find_tier_ranges as fit_tier_ranges
         on
             clamp_and_round.model_id = fit_tier_ranges.model_id
             and fit_tier_ranges.dimension = 'fit'
-            and clamp_and_round.fit_score >= fit_tier_ranges.min_score
-            and (
-                fit_tier_ranges.next_min_score is null
-                or clamp_and_round.fit_score < fit_tier_ranges.next_min_score
-            )
+            and {{ in_score_range('clamp_and_round.fit_score', 'fit_tier_ranges') }}
     left join find_tier_ranges as engagement_tier_ranges
         on
             clamp_and_round.model_id = engagement_tier_ranges.model_id
             and engagement_tier_ranges.dimension = 'engagement'
-            and clamp_and_round.engagement_score >= engagement_tier_ranges.min_score
-            and (
-                engagement_tier_ranges.next_min_score is null
-                or clamp_and_round.engagement_score < engagement_tier_ranges.next_min_score
-            )
+            and {{ in_score_range('clamp_and_round.engagement_score', 'engagement_tier_ranges') }}
     left join find_calibration_ranges as calibration_bands
         on
             clamp_and_round.model_id = calibration_bands.model_id
-            and clamp_and_round.score >= calibration_bands.min_score
-            and (
-                calibration_bands.next_min_score is null
-                or clamp_and_round.score < calibration_bands.next_min_score
-            )
+            and {{ in_score_range('clamp_and_round.score', 'calibration_bands') }}
 
 ),
 
