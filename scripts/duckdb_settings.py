@@ -14,6 +14,7 @@ SETTINGS = {
     "memory_limit": ("LEADSCORE_DUCKDB_MEMORY_LIMIT", "10GB"),
     "temp_directory": ("LEADSCORE_DUCKDB_TEMP_DIR", "output/duckdb_tmp"),
     "preserve_insertion_order": ("LEADSCORE_DUCKDB_PRESERVE_INSERTION_ORDER", "false"),
+    "disabled_optimizers": ("LEADSCORE_DUCKDB_DISABLED_OPTIMIZERS", "build_side_probe_side"),
 }
 
 

@@ -56,15 +56,53 @@ rules as (
 
 ),
 
-match_sequences as (
+rule_matches as (
+
+    -- The matches are read once per use below (rule_matches, counted_matches,
+    -- reset_matches, inactivity_matches), each filtered by its matchers: a
+    -- shared CTE of every match would be materialized by engines that keep
+    -- a CTE read twice (tens of millions of rows in memory).
+    select
+        matcher_signature,
+        contact_id,
+        match_number,
+        {{ epoch_microseconds('occurred_at') }} as occurred_at_us,
+        {{ epoch_microseconds('next_occurred_at') }} as next_occurred_at_us
+    from {{ ref('int_event_match_sequences') }}
+    where event_id is not null
+
+),
+
+counted_matches as (
+
+    select
+        matcher_signature,
+        contact_id,
+        match_number,
+        {{ epoch_microseconds('occurred_at') }} as occurred_at_us
+    from {{ ref('int_event_match_sequences') }}
+    where event_id is not null
+
+),
+
+reset_matches as (
+
+    select
+        matcher_signature,
+        contact_id,
+        {{ epoch_microseconds('occurred_at') }} as occurred_at_us
+    from {{ ref('int_event_match_sequences') }}
+    where event_id is not null
+
+),
+
+inactivity_matches as (
 
     select
         matcher_signature,
         contact_id,
         occurred_at,
-        match_number,
-        {{ epoch_microseconds('occurred_at') }} as occurred_at_us,
-        {{ epoch_microseconds('next_occurred_at') }} as next_occurred_at_us
+        {{ epoch_microseconds('occurred_at') }} as occurred_at_us
     from {{ ref('int_event_match_sequences') }}
     where event_id is not null
 
@@ -79,9 +117,30 @@ find_grid_bounds as (
 
 ),
 
-sequenced_rules as (
+number_sequenced_rules as (
 
-    select *
+    -- Small integer keys for the few rules, models and matchers, so that the
+    -- rows per match below stay narrow (names and 32-character matcher
+    -- signatures are joined back at the end): the matches of one build can
+    -- be tens of millions of rows.
+    select
+        model_id,
+        rule_id,
+        rule_type,
+        matcher_signature,
+        max_count,
+        decay,
+        decay_days,
+        decay_factor,
+        row_number() over (order by model_id, rule_id) as rule_key,
+        dense_rank() over (order by model_id) as model_key,
+        dense_rank() over (order by matcher_signature) as matcher_key,
+        case
+            when rule_type = 'event' and window_days is not null
+                then cast(round(window_days * {{ micros_per_day }}) as {{ dbt.type_bigint() }})
+            when rule_type = 'frequency'
+                then cast(round(within_days * {{ micros_per_day }}) as {{ dbt.type_bigint() }})
+        end as window_us
     from rules
     where is_sequenced
 
@@ -98,16 +157,20 @@ measure_grid_span as (
 
 list_sequenced_models as (
 
-    select distinct model_id
-    from sequenced_rules
+    select distinct
+        model_id,
+        model_key
+    from number_sequenced_rules
 
 ),
 
 list_counted_matchers as (
 
     -- Matchers of sequenced event rules with max_count > 1.
-    select distinct matcher_signature
-    from sequenced_rules
+    select distinct
+        matcher_signature,
+        matcher_key
+    from number_sequenced_rules
     where rule_type = 'event' and max_count > 1
 
 ),
@@ -116,12 +179,12 @@ list_resets as (
 
     -- Every reset time of each model's contacts (any reset rule).
     select distinct
-        rules.model_id,
-        match_sequences.contact_id,
-        match_sequences.occurred_at_us as reset_at_us
-    from match_sequences
+        list_sequenced_models.model_key,
+        reset_matches.contact_id,
+        reset_matches.occurred_at_us as reset_at_us
+    from reset_matches
     inner join rules
-        on match_sequences.matcher_signature = rules.matcher_signature
+        on reset_matches.matcher_signature = rules.matcher_signature
     inner join list_sequenced_models
         on rules.model_id = list_sequenced_models.model_id
     where rules.rule_type = 'reset'
@@ -132,83 +195,77 @@ build_reset_intervals as (
 
     -- A match in [previous_reset_at, reset_at) is cut at reset_at.
     select
-        model_id,
+        model_key,
         contact_id,
         reset_at_us,
         coalesce(
-            lag(reset_at_us) over (partition by model_id, contact_id order by reset_at_us),
+            lag(reset_at_us) over (partition by model_key, contact_id order by reset_at_us),
             -{{ end_of_time }}
         ) as previous_reset_at_us
     from list_resets
 
 ),
 
-attach_rules as (
-
-    select
-        sequenced_rules.model_id,
-        sequenced_rules.rule_id,
-        sequenced_rules.rule_type,
-        sequenced_rules.max_count,
-        sequenced_rules.window_days,
-        sequenced_rules.decay,
-        sequenced_rules.decay_days,
-        sequenced_rules.decay_factor,
-        sequenced_rules.within_days,
-        match_sequences.matcher_signature,
-        match_sequences.contact_id,
-        match_sequences.occurred_at,
-        match_sequences.occurred_at_us,
-        match_sequences.match_number,
-        match_sequences.next_occurred_at_us
-    from match_sequences
-    inner join sequenced_rules
-        on match_sequences.matcher_signature = sequenced_rules.matcher_signature
-    cross join find_grid_bounds as grid
-    where
-        match_sequences.occurred_at_us <= grid.last_scored_at_us
-        and sequenced_rules.rule_type in ('event', 'frequency')
-
-),
-
 displacing_candidates as (
 
     select
-        match_sequences.matcher_signature,
-        match_sequences.contact_id,
-        match_sequences.match_number,
-        match_sequences.occurred_at_us
-    from match_sequences
+        list_counted_matchers.matcher_key,
+        counted_matches.contact_id,
+        counted_matches.match_number,
+        counted_matches.occurred_at_us
+    from counted_matches
     inner join list_counted_matchers
-        on match_sequences.matcher_signature = list_counted_matchers.matcher_signature
+        on counted_matches.matcher_signature = list_counted_matchers.matcher_signature
+
+),
+
+attach_rules as (
+
+    -- One narrow row per match and event or frequency rule of its matcher.
+    select
+        number_sequenced_rules.rule_key,
+        number_sequenced_rules.model_key,
+        number_sequenced_rules.matcher_key,
+        number_sequenced_rules.rule_type,
+        number_sequenced_rules.max_count,
+        number_sequenced_rules.window_us,
+        rule_matches.contact_id,
+        rule_matches.match_number,
+        rule_matches.occurred_at_us,
+        rule_matches.next_occurred_at_us
+    from rule_matches
+    inner join number_sequenced_rules
+        on rule_matches.matcher_signature = number_sequenced_rules.matcher_signature
+    cross join find_grid_bounds as grid
+    where
+        rule_matches.occurred_at_us <= grid.last_scored_at_us
+        and number_sequenced_rules.rule_type in ('event', 'frequency')
 
 ),
 
 find_displacements as (
 
-    -- The later match that pushes this one out of the max_count latest.
+    -- The later match that pushes this one out of the max_count latest
+    -- (max_count 1: the next match).
     select
-        attach_rules.*,
+        attach_rules.rule_key,
+        attach_rules.model_key,
+        attach_rules.contact_id,
+        attach_rules.occurred_at_us,
+        attach_rules.window_us,
         case
             when attach_rules.rule_type = 'event' and attach_rules.max_count = 1
                 then attach_rules.next_occurred_at_us
+            when attach_rules.rule_type = 'event' and attach_rules.max_count > 1
+                then displacing.occurred_at_us
         end as displaced_at_us
-    from attach_rules
-    where not (attach_rules.rule_type = 'event' and coalesce(attach_rules.max_count, 0) > 1)
-
-    union all
-
-    select
-        attach_rules.*,
-        displacing.occurred_at_us as displaced_at_us
     from attach_rules
     left join displacing_candidates as displacing
         on
-            attach_rules.matcher_signature = displacing.matcher_signature
+            attach_rules.matcher_key = displacing.matcher_key
             and attach_rules.contact_id = displacing.contact_id
             and displacing.match_number
             = attach_rules.match_number + cast(attach_rules.max_count as {{ dbt.type_bigint() }})
-    where attach_rules.rule_type = 'event' and coalesce(attach_rules.max_count, 0) > 1
 
 ),
 
@@ -220,7 +277,7 @@ find_resets_after as (
     from find_displacements
     left join build_reset_intervals
         on
-            find_displacements.model_id = build_reset_intervals.model_id
+            find_displacements.model_key = build_reset_intervals.model_key
             and find_displacements.contact_id = build_reset_intervals.contact_id
             and find_displacements.occurred_at_us >= build_reset_intervals.previous_reset_at_us
             and find_displacements.occurred_at_us < build_reset_intervals.reset_at_us
@@ -231,30 +288,15 @@ compute_removals as (
 
     -- removed_at_us: when the match stops counting (end of time: never).
     select
-        model_id,
-        rule_id,
-        rule_type,
-        decay,
-        decay_days,
-        decay_factor,
+        rule_key,
         contact_id,
-        occurred_at,
         occurred_at_us,
         least(
-            coalesce(
-                case
-                    when rule_type = 'event' and window_days is not null
-                        then occurred_at_us + cast(round(window_days * {{ micros_per_day }}) as {{ dbt.type_bigint() }})
-                    when rule_type = 'frequency'
-                        then occurred_at_us + cast(round(within_days * {{ micros_per_day }}) as {{ dbt.type_bigint() }})
-                end,
-                {{ end_of_time }}
-            ),
+            coalesce(occurred_at_us + window_us, {{ end_of_time }}),
             coalesce(displaced_at_us, {{ end_of_time }}),
             coalesce(reset_after_us, {{ end_of_time }})
         ) as removed_at_us
     from find_resets_after
-    where rule_type in ('event', 'frequency')
 
 ),
 
@@ -263,41 +305,49 @@ find_step_ages as (
     -- Matches that count at some score time, with their age in steps of
     -- decay at the first score time and just before their removal.
     select
-        compute_removals.*,
+        compute_removals.rule_key,
+        compute_removals.contact_id,
+        compute_removals.occurred_at_us,
+        compute_removals.removed_at_us,
+        number_sequenced_rules.decay,
+        number_sequenced_rules.decay_days,
+        number_sequenced_rules.decay_factor,
         case
-            when compute_removals.decay = 'step' and compute_removals.occurred_at_us < grid.first_scored_at_us
+            when number_sequenced_rules.decay = 'step' and compute_removals.occurred_at_us < grid.first_scored_at_us
                 then floor(
                         cast(grid.first_scored_at_us - compute_removals.occurred_at_us as {{ type_double() }})
-                        / {{ micros_per_day }} / compute_removals.decay_days
+                        / {{ micros_per_day }} / number_sequenced_rules.decay_days
                     )
             else 0
         end as first_step,
         case
-            when compute_removals.decay = 'step'
+            when number_sequenced_rules.decay = 'step'
                 then least(
                         floor(
                             cast(grid.last_scored_at_us - compute_removals.occurred_at_us as {{ type_double() }})
-                            / {{ micros_per_day }} / compute_removals.decay_days
+                            / {{ micros_per_day }} / number_sequenced_rules.decay_days
                         ),
                         ceil(
                             cast(
                                 compute_removals.removed_at_us - compute_removals.occurred_at_us as {{ type_double() }}
                             )
-                            / {{ micros_per_day }} / compute_removals.decay_days
+                            / {{ micros_per_day }} / number_sequenced_rules.decay_days
                         ) - 1
                     )
             else 0
         end as last_step,
         case
-            when compute_removals.decay = 'exponential'
+            when number_sequenced_rules.decay = 'exponential'
                 then power(
-                        compute_removals.decay_factor,
+                        number_sequenced_rules.decay_factor,
                         cast(grid.last_scored_at_us - compute_removals.occurred_at_us as {{ type_double() }})
-                        / {{ micros_per_day }} / compute_removals.decay_days
+                        / {{ micros_per_day }} / number_sequenced_rules.decay_days
                     )
         end as latest_weight,
         grid.last_scored_at_us
     from compute_removals
+    inner join number_sequenced_rules
+        on compute_removals.rule_key = number_sequenced_rules.rule_key
     cross join find_grid_bounds as grid
     where
         compute_removals.removed_at_us > grid.first_scored_at_us
@@ -312,7 +362,16 @@ keep_reachable_matches as (
     -- before it stops. Exponential decay keeps one multiplier, as of the
     -- latest score time (latest_weight).
     select
-        *,
+        rule_key,
+        contact_id,
+        occurred_at_us,
+        removed_at_us,
+        decay,
+        decay_days,
+        decay_factor,
+        first_step,
+        last_step,
+        last_scored_at_us,
         case decay
             when 'exponential' then latest_weight
             when 'step' then power(decay_factor, first_step)
@@ -333,80 +392,84 @@ list_integers as (
 
 ),
 
-find_most_steps as (
+list_change_ordinals as (
 
-    -- The most steps of decay any sequenced rule takes over the score times
-    -- (int_sequenced_rules keeps it at most 100). Joins, not scalar or IN
-    -- subqueries, here: Spark serializes a subquery's plan into its tasks,
-    -- which fails when the plan holds a union (ClassCastException on
-    -- UnionExec.children, seen with the unit tests' literal inputs).
-    select coalesce(max(ceil(grid.span_days / step_rules.decay_days)) + 1, 0) as most_steps
-    from sequenced_rules as step_rules
+    -- The changes a counted match makes, per rule: 0 it starts counting, -1 it
+    -- stops, k >= 1 (step decay) it loses its k-th step past the first score
+    -- time, at most as many steps as the score times span, plus one
+    -- (int_sequenced_rules keeps that at most 100). One join to this small
+    -- table turns each match into its changes in one pass. Joins, not
+    -- scalar or IN subqueries, here: Spark serializes a subquery's plan into
+    -- its tasks, which fails when the plan holds a union (ClassCastException
+    -- on UnionExec.children, seen with the unit tests' literal inputs).
+    select
+        number_sequenced_rules.rule_key,
+        list_integers.n - 2 as change_ordinal
+    from number_sequenced_rules
     cross join measure_grid_span as grid
-    where step_rules.decay = 'step'
-
-),
-
-step_offsets as (
-
-    -- 1, 2, ... up to the most steps.
-    select list_integers.n as step_offset
-    from list_integers
-    cross join find_most_steps
-    where list_integers.n <= find_most_steps.most_steps
+    inner join list_integers
+        on
+            list_integers.n
+            <= case
+                when number_sequenced_rules.decay = 'step'
+                    then ceil(grid.span_days / number_sequenced_rules.decay_days) + 3
+                else 2
+            end
+    where number_sequenced_rules.rule_type in ('event', 'frequency')
 
 ),
 
 list_changes as (
 
-    -- A match starts counting ...
+    -- A match starts counting, stops counting (before the last score time),
+    -- and (step decay) loses a step at occurred_at + k * decay_days.
     select
-        model_id,
-        rule_id,
-        rule_type,
-        contact_id,
-        occurred_at_us as changed_at_us,
-        1 as hits_change,
-        start_weight as weight_change
-    from keep_reachable_matches
-
-    union all
-
-    -- ... and stops counting ...
-    select
-        model_id,
-        rule_id,
-        rule_type,
-        contact_id,
-        removed_at_us as changed_at_us,
-        -1 as hits_change,
-        -1 * end_weight as weight_change
-    from keep_reachable_matches
-    where removed_at_us <= last_scored_at_us
-
-    union all
-
-    -- ... and (step decay) loses a step at occurred_at + k * decay_days.
-    select
-        keep_reachable_matches.model_id,
-        keep_reachable_matches.rule_id,
-        keep_reachable_matches.rule_type,
+        keep_reachable_matches.rule_key,
         keep_reachable_matches.contact_id,
-        keep_reachable_matches.occurred_at_us
-        + cast(
-            round(
-                (keep_reachable_matches.first_step + step_offsets.step_offset)
-                * keep_reachable_matches.decay_days * {{ micros_per_day }}
-            ) as {{ dbt.type_bigint() }}
-        ) as changed_at_us,
-        0 as hits_change,
-        power(keep_reachable_matches.decay_factor, keep_reachable_matches.first_step + step_offsets.step_offset)
-        - power(keep_reachable_matches.decay_factor, keep_reachable_matches.first_step + step_offsets.step_offset - 1)
-            as weight_change
+        case list_change_ordinals.change_ordinal
+            when 0 then keep_reachable_matches.occurred_at_us
+            when -1 then keep_reachable_matches.removed_at_us
+            else
+                keep_reachable_matches.occurred_at_us
+                + cast(
+                    round(
+                        (keep_reachable_matches.first_step + list_change_ordinals.change_ordinal)
+                        * keep_reachable_matches.decay_days * {{ micros_per_day }}
+                    ) as {{ dbt.type_bigint() }}
+                )
+        end as changed_at_us,
+        case list_change_ordinals.change_ordinal
+            when 0 then 1
+            when -1 then -1
+            else 0
+        end as hits_change,
+        case list_change_ordinals.change_ordinal
+            when 0 then keep_reachable_matches.start_weight
+            when -1 then -1 * keep_reachable_matches.end_weight
+            else
+                power(
+                    keep_reachable_matches.decay_factor,
+                    keep_reachable_matches.first_step + list_change_ordinals.change_ordinal
+                )
+                - power(
+                    keep_reachable_matches.decay_factor,
+                    keep_reachable_matches.first_step + list_change_ordinals.change_ordinal - 1
+                )
+        end as weight_change
     from keep_reachable_matches
-    inner join step_offsets
-        on step_offsets.step_offset <= keep_reachable_matches.last_step - keep_reachable_matches.first_step
-    where keep_reachable_matches.decay = 'step'
+    inner join list_change_ordinals
+        on keep_reachable_matches.rule_key = list_change_ordinals.rule_key
+    where
+        list_change_ordinals.change_ordinal = 0
+        or (
+            list_change_ordinals.change_ordinal = -1
+            and keep_reachable_matches.removed_at_us <= keep_reachable_matches.last_scored_at_us
+        )
+        or (
+            list_change_ordinals.change_ordinal >= 1
+            and list_change_ordinals.change_ordinal
+            <= keep_reachable_matches.last_step - keep_reachable_matches.first_step
+        )
 
 ),
 
@@ -469,38 +532,34 @@ assign_score_times as (
 sum_changes as (
 
     select
-        model_id,
-        rule_id,
-        rule_type,
+        rule_key,
         contact_id,
         score_time_index,
         sum(hits_change) as hits_change,
         {{ deterministic_sum('weight_change') }} as weight_change
     from assign_score_times
-    group by model_id, rule_id, rule_type, contact_id, score_time_index
+    group by rule_key, contact_id, score_time_index
 
 ),
 
 accumulate_changes as (
 
     select
-        model_id,
-        rule_id,
-        rule_type,
+        rule_key,
         contact_id,
         score_time_index,
         lead(score_time_index) over (
-            partition by model_id, rule_id, contact_id
+            partition by rule_key, contact_id
             order by score_time_index
         ) as next_score_time_index,
         sum(hits_change) over (
-            partition by model_id, rule_id, contact_id
+            partition by rule_key, contact_id
             order by score_time_index
             rows between unbounded preceding and current row
         ) as hits,
         {{ deterministic_sum(
             'weight_change',
-            'partition by model_id, rule_id, contact_id order by score_time_index rows between unbounded preceding and current row'
+            'partition by rule_key, contact_id order by score_time_index rows between unbounded preceding and current row'
         ) }} as hit_weight
     from sum_changes
 
@@ -508,8 +567,10 @@ accumulate_changes as (
 
 list_inactivity_matchers as (
 
-    select distinct matcher_signature
-    from sequenced_rules
+    select distinct
+        matcher_signature,
+        matcher_key
+    from number_sequenced_rules
     where rule_type = 'inactivity'
 
 ),
@@ -520,24 +581,24 @@ find_latest_inactivity_matches as (
     -- inactivity rules often share one), contact and score time, the latest
     -- match first seen there.
     select
-        match_sequences.matcher_signature,
-        match_sequences.contact_id,
+        list_inactivity_matchers.matcher_key,
+        inactivity_matches.contact_id,
         coalesce(map_days_to_score_times.score_time_index, 1) as score_time_index,
-        max(match_sequences.occurred_at) as last_matched_at
-    from match_sequences
+        max(inactivity_matches.occurred_at) as last_matched_at
+    from inactivity_matches
     inner join list_inactivity_matchers
-        on match_sequences.matcher_signature = list_inactivity_matchers.matcher_signature
+        on inactivity_matches.matcher_signature = list_inactivity_matchers.matcher_signature
     cross join find_grid_bounds as grid
     left join map_days_to_score_times
         on
-            {{ epoch_day('match_sequences.occurred_at_us') }}
+            {{ epoch_day('inactivity_matches.occurred_at_us') }}
             = map_days_to_score_times.day_number
-            and match_sequences.occurred_at_us > map_days_to_score_times.previous_scored_at_us
-            and match_sequences.occurred_at_us <= map_days_to_score_times.scored_at_us
-    where match_sequences.occurred_at_us <= grid.last_scored_at_us
+            and inactivity_matches.occurred_at_us > map_days_to_score_times.previous_scored_at_us
+            and inactivity_matches.occurred_at_us <= map_days_to_score_times.scored_at_us
+    where inactivity_matches.occurred_at_us <= grid.last_scored_at_us
     group by
-        match_sequences.matcher_signature,
-        match_sequences.contact_id,
+        list_inactivity_matchers.matcher_key,
+        inactivity_matches.contact_id,
         coalesce(map_days_to_score_times.score_time_index, 1)
 
 ),
@@ -545,15 +606,15 @@ find_latest_inactivity_matches as (
 accumulate_inactivity as (
 
     select
-        matcher_signature,
+        matcher_key,
         contact_id,
         score_time_index,
         lead(score_time_index) over (
-            partition by matcher_signature, contact_id
+            partition by matcher_key, contact_id
             order by score_time_index
         ) as next_score_time_index,
         max(last_matched_at) over (
-            partition by matcher_signature, contact_id
+            partition by matcher_key, contact_id
             order by score_time_index
             rows between unbounded preceding and current row
         ) as last_matched_at
@@ -566,24 +627,26 @@ combine_states as (
     -- A state without counted matches scores nothing (it only ends the
     -- state before it).
     select
-        model_id,
-        rule_id,
-        rule_type,
-        contact_id,
-        score_time_index,
-        next_score_time_index,
-        hits,
-        hit_weight,
+        number_sequenced_rules.model_id,
+        number_sequenced_rules.rule_id,
+        number_sequenced_rules.rule_type,
+        accumulate_changes.contact_id,
+        accumulate_changes.score_time_index,
+        accumulate_changes.next_score_time_index,
+        accumulate_changes.hits,
+        accumulate_changes.hit_weight,
         cast(null as {{ dbt.type_timestamp() }}) as last_matched_at
     from accumulate_changes
-    where hits > 0
+    inner join number_sequenced_rules
+        on accumulate_changes.rule_key = number_sequenced_rules.rule_key
+    where accumulate_changes.hits > 0
 
     union all
 
     select
-        sequenced_rules.model_id,
-        sequenced_rules.rule_id,
-        sequenced_rules.rule_type,
+        number_sequenced_rules.model_id,
+        number_sequenced_rules.rule_id,
+        number_sequenced_rules.rule_type,
         accumulate_inactivity.contact_id,
         accumulate_inactivity.score_time_index,
         accumulate_inactivity.next_score_time_index,
@@ -591,9 +654,9 @@ combine_states as (
         0 as hit_weight,
         accumulate_inactivity.last_matched_at
     from accumulate_inactivity
-    inner join sequenced_rules
-        on accumulate_inactivity.matcher_signature = sequenced_rules.matcher_signature
-    where sequenced_rules.rule_type = 'inactivity'
+    inner join number_sequenced_rules
+        on accumulate_inactivity.matcher_key = number_sequenced_rules.matcher_key
+    where number_sequenced_rules.rule_type = 'inactivity'
 
 ),
 
