@@ -67,6 +67,21 @@ sequenced_matches as (
 
 ),
 
+counted_matches as (
+
+    -- The matches again, read on their own for the displacement join below
+    -- (one shared CTE of every match would be kept in memory by engines that
+    -- materialize a CTE read twice).
+    select
+        matcher_signature,
+        contact_id,
+        match_number,
+        {{ epoch_microseconds('occurred_at') }} as occurred_at_us
+    from {{ ref('int_event_match_sequences') }}
+    where event_id is not null
+
+),
+
 model_contacts as (
 
     select
@@ -75,6 +90,29 @@ model_contacts as (
         contact_id,
         entity_id
     from {{ ref('int_model_contacts') }}
+
+),
+
+list_read_score_times as (
+
+    -- The score times a rule's matches are expanded over: every one for an
+    -- expanded rule, T alone for a sequenced rule. The flag makes the join
+    -- below an equality join with range conditions, so a match of a
+    -- sequenced rule meets one score time, not all of them.
+    select
+        scored_at,
+        scored_at_us,
+        false as is_for_sequenced
+    from score_times
+
+    union all
+
+    select
+        scored_at,
+        scored_at_us,
+        true as is_for_sequenced
+    from score_times
+    where is_current
 
 ),
 
@@ -182,13 +220,13 @@ displacing_candidates as (
 
     -- Matches of the matchers that have event rules with max_count > 1.
     select
-        sequenced_matches.matcher_signature,
-        sequenced_matches.contact_id,
-        sequenced_matches.match_number,
-        sequenced_matches.occurred_at
-    from sequenced_matches
+        counted_matches.matcher_signature,
+        counted_matches.contact_id,
+        counted_matches.match_number,
+        counted_matches.occurred_at_us
+    from counted_matches
     inner join list_counted_matchers
-        on sequenced_matches.matcher_signature = list_counted_matchers.matcher_signature
+        on counted_matches.matcher_signature = list_counted_matchers.matcher_signature
 
 ),
 
@@ -196,7 +234,9 @@ find_displacing_matches as (
 
     -- The later match that pushes this one out of what the rule reads: the
     -- next one for inactivity and reset rules and event rules with
-    -- max_count 1; none for frequency rules or without max_count ...
+    -- max_count 1; the max_count-th later one for other event rules with a
+    -- max_count (an equality join on the numbering); none for frequency
+    -- rules or without max_count.
     select
         attach_rules.*,
         case
@@ -204,17 +244,9 @@ find_displacing_matches as (
                 then attach_rules.next_occurred_at_us
             when attach_rules.rule_type = 'event' and attach_rules.max_count = 1
                 then attach_rules.next_occurred_at_us
+            when attach_rules.rule_type = 'event' and attach_rules.max_count > 1
+                then displacing.occurred_at_us
         end as displaced_at_us
-    from attach_rules
-    where not (attach_rules.rule_type = 'event' and coalesce(attach_rules.max_count, 0) > 1)
-
-    union all
-
-    -- ... and the max_count-th later one for other event rules with a
-    -- max_count: an equality join on the numbering, for those rules only.
-    select
-        attach_rules.*,
-        {{ epoch_microseconds('displacing.occurred_at') }} as displaced_at_us
     from attach_rules
     left join displacing_candidates as displacing
         on
@@ -222,7 +254,6 @@ find_displacing_matches as (
             and attach_rules.contact_id = displacing.contact_id
             and displacing.match_number
             = attach_rules.match_number + cast(attach_rules.max_count as {{ dbt.type_bigint() }})
-    where attach_rules.rule_type = 'event' and coalesce(attach_rules.max_count, 0) > 1
 
 ),
 
@@ -260,7 +291,7 @@ compute_relevance_ends as (
 expand_over_score_times as (
 
     select
-        score_times.scored_at,
+        list_read_score_times.scored_at,
         compute_relevance_ends.model_id,
         compute_relevance_ends.rule_id,
         compute_relevance_ends.rule_type,
@@ -269,11 +300,11 @@ expand_over_score_times as (
         compute_relevance_ends.event_id,
         compute_relevance_ends.occurred_at
     from compute_relevance_ends
-    inner join score_times
+    inner join list_read_score_times
         on
-            compute_relevance_ends.occurred_at_us <= score_times.scored_at_us
-            and compute_relevance_ends.relevant_until_us > score_times.scored_at_us
-            and (score_times.is_current or not compute_relevance_ends.is_sequenced)
+            compute_relevance_ends.is_sequenced = list_read_score_times.is_for_sequenced
+            and compute_relevance_ends.occurred_at_us <= list_read_score_times.scored_at_us
+            and compute_relevance_ends.relevant_until_us > list_read_score_times.scored_at_us
 
 ),
 
