@@ -15,17 +15,6 @@
 {% endmacro %}
 
 {#
-    Materialization of an intermediate model that several tests and a
-    downstream table read: a view on DuckDB, which runs each reader's query
-    fast and would otherwise write a large table at scale; a table on
-    PostgreSQL and Spark, where every reader re-running the view's joins
-    costs minutes at 20,000 contacts.
-#}
-{% macro shared_intermediate_materialization() %}
-    {{- return('view' if target.type == 'duckdb' else 'table') -}}
-{% endmacro %}
-
-{#
     Indexes on a mart's key columns where the engine has them (PostgreSQL):
     BI tools and the CRM sync look rows up by model and entity. The key's
     uniqueness is a data test; these indexes are for reading. DuckDB and

@@ -1,4 +1,7 @@
-{{ config(materialized=shared_intermediate_materialization()) }}
+{{ config(materialized='table') }}
+
+-- A table, not a view: several data tests and the next model read it at
+-- every score time, and would each re-run its joins (docs/performance.md).
 
 with
 

@@ -1,3 +1,8 @@
+{{ config(materialized='table') }}
+
+-- A table, not a view: several data tests and the next model read it at
+-- every score time, and would each re-run its joins (docs/performance.md).
+
 with
 
 rule_points as (

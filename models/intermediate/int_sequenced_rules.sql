@@ -1,4 +1,4 @@
-{{ config(materialized=shared_intermediate_materialization()) }}
+{{ config(materialized='table') }}
 
 -- Which event, frequency and inactivity rules are scored from sequences
 -- (int_rule_sequence_states: cost follows the matches and the score times)
