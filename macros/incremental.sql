@@ -212,3 +212,29 @@
         select 1 as nothing_to_prune
     {%- endif -%}
 {% endmacro %}
+
+{#
+    int_event_match_sequences: the latest stored match of each stored matcher
+    and contact pair (none on a rebuild).
+#}
+{% macro stored_latest_sequence_rows(read_all) %}
+    {%- if read_all -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as matcher_signature,
+            cast(null as {{ dbt.type_string() }}) as contact_id,
+            cast(null as {{ dbt.type_string() }}) as event_id,
+            cast(null as {{ dbt.type_timestamp() }}) as occurred_at,
+            cast(null as {{ dbt.type_bigint() }}) as match_number
+        from {{ ref('int_event_rule_signatures') }}
+        where 1 = 0
+    {%- else -%}
+        select
+            stored.matcher_signature,
+            stored.contact_id,
+            stored.event_id,
+            stored.occurred_at,
+            stored.match_number
+        from {{ this }} as stored
+        where stored.event_id is not null and stored.next_occurred_at is null
+    {%- endif -%}
+{% endmacro %}

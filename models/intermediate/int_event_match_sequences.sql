@@ -1,7 +1,8 @@
 {{ config(
     materialized=incremental_materialization(),
     unique_key=['matcher_signature', 'contact_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='replace_tails',
+    tail_column='match_number',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_match_sequences() }}",
 ) }}
@@ -12,12 +13,17 @@
 -- int_entity_event_matches leaves them out, and a later match only ever
 -- displaces an earlier one from its own occurred_at on).
 --
--- Incremental (docs/performance.md): a run renumbers only the matcher and
--- contact pairs that gained a match since sequenced_through (the newest
--- int_event_rule_matches.matched_through it has read) or held an event that
--- was loaded again (a re-delivered event may have moved or gone); those
--- pairs are replaced whole. A pair that held a re-delivered event also gets a
--- row without event_id, so it is replaced even if no match is left.
+-- Incremental (docs/performance.md): a run reads the matches added since
+-- sequenced_through (the newest int_event_rule_matches.matched_through it
+-- has read). A pair whose new matches all come after its stored latest match
+-- (by occurred_at, then event_id: the usual day) is extended: its latest
+-- stored match is written again with its new next_occurred_at, followed by
+-- the new ones, numbered on from it. Other touched pairs are renumbered
+-- whole: a pair that gained an earlier (late) match, or held an event that
+-- was loaded again (a re-delivered event may have moved or gone; such a
+-- pair also gets a row without event_id, so it is replaced even if no match
+-- is left). The replace_tails strategy deletes, per pair, the stored rows
+-- from the smallest match_number written on (the whole pair for a marker).
 
 -- depends_on: {{ ref('stg_crm__events') }}
 -- depends_on: {{ ref('int_event_rule_signatures') }}
@@ -29,6 +35,19 @@ with
 
 event_matches as (
 
+    select
+        matcher_signature,
+        contact_id,
+        event_id,
+        occurred_at
+    from {{ matches_relation }}
+    where event_id is not null
+
+),
+
+recent_matches as (
+
+    -- The matches again, read on their own with their load watermark.
     select
         matcher_signature,
         contact_id,
@@ -56,16 +75,101 @@ find_changed_groups as (
 
 ),
 
-find_touched_groups as (
+stored_latest_matches as (
+
+    -- The latest stored match of each pair (none on a rebuild).
+    {{ stored_latest_sequence_rows(read_all) }}
+
+),
+
+filter_new_matches as (
+
+    select
+        recent_matches.matcher_signature,
+        recent_matches.contact_id,
+        recent_matches.event_id,
+        recent_matches.occurred_at
+    from recent_matches
+    cross join find_watermark
+    -- None on a rebuild (no previous watermark): every pair is numbered
+    -- whole below.
+    where recent_matches.matched_through > find_watermark.previous_watermark
+
+),
+
+list_touched_groups as (
 
     select distinct
-        event_matches.matcher_signature,
-        event_matches.contact_id
-    from event_matches
-    cross join find_watermark
-    where
-        find_watermark.previous_watermark is null
-        or event_matches.matched_through > find_watermark.previous_watermark
+        matcher_signature,
+        contact_id
+    from filter_new_matches
+
+),
+
+touched_latest_matches as (
+
+    select
+        stored_latest_matches.matcher_signature,
+        stored_latest_matches.contact_id,
+        stored_latest_matches.event_id,
+        stored_latest_matches.occurred_at,
+        stored_latest_matches.match_number
+    from stored_latest_matches
+    inner join list_touched_groups
+        on
+            stored_latest_matches.matcher_signature = list_touched_groups.matcher_signature
+            and stored_latest_matches.contact_id = list_touched_groups.contact_id
+
+),
+
+classify_touched_groups as (
+
+    -- Each pair with new matches: extended when its stored latest match
+    -- comes before every new one and none of its events was loaded again;
+    -- else renumbered whole.
+    select
+        filter_new_matches.matcher_signature,
+        filter_new_matches.contact_id,
+        case
+            when
+                min(touched_latest_matches.match_number) is not null
+                and min(find_changed_groups.contact_id) is null
+                and sum(
+                    case
+                        when
+                            filter_new_matches.occurred_at > touched_latest_matches.occurred_at
+                            or (
+                                filter_new_matches.occurred_at = touched_latest_matches.occurred_at
+                                and filter_new_matches.event_id > touched_latest_matches.event_id
+                            )
+                            then 0
+                        else 1
+                    end
+                ) = 0
+                then min(touched_latest_matches.match_number)
+        end as extended_from_number
+    from filter_new_matches
+    left join touched_latest_matches
+        on
+            filter_new_matches.matcher_signature = touched_latest_matches.matcher_signature
+            and filter_new_matches.contact_id = touched_latest_matches.contact_id
+    left join find_changed_groups
+        on
+            filter_new_matches.matcher_signature = find_changed_groups.matcher_signature
+            and filter_new_matches.contact_id = find_changed_groups.contact_id
+    group by
+        filter_new_matches.matcher_signature,
+        filter_new_matches.contact_id
+
+),
+
+list_renumbered_groups as (
+
+    select
+        matcher_signature,
+        contact_id
+    from classify_touched_groups
+    where extended_from_number is null
 
     union
 
@@ -76,26 +180,88 @@ find_touched_groups as (
 
 ),
 
-number_matches as (
+collect_renumbered_matches as (
 
+    -- Every match of a pair renumbered whole (of every pair on a rebuild),
+    -- numbered from 1.
     select
         event_matches.matcher_signature,
         event_matches.contact_id,
         event_matches.event_id,
         event_matches.occurred_at,
-        row_number() over (
-            partition by event_matches.matcher_signature, event_matches.contact_id
-            order by event_matches.occurred_at, event_matches.event_id
-        ) as match_number,
-        lead(event_matches.occurred_at) over (
-            partition by event_matches.matcher_signature, event_matches.contact_id
-            order by event_matches.occurred_at, event_matches.event_id
-        ) as next_occurred_at
+        cast(0 as {{ dbt.type_bigint() }}) as numbered_after
     from event_matches
-    inner join find_touched_groups
+    cross join find_watermark
+    left join list_renumbered_groups
         on
-            event_matches.matcher_signature = find_touched_groups.matcher_signature
-            and event_matches.contact_id = find_touched_groups.contact_id
+            event_matches.matcher_signature = list_renumbered_groups.matcher_signature
+            and event_matches.contact_id = list_renumbered_groups.contact_id
+    where
+        find_watermark.previous_watermark is null
+        or list_renumbered_groups.contact_id is not null
+
+),
+
+collect_extended_matches as (
+
+    -- An extended pair's latest stored match and its new ones, numbered on
+    -- from the stored one's number.
+    select
+        touched_latest_matches.matcher_signature,
+        touched_latest_matches.contact_id,
+        touched_latest_matches.event_id,
+        touched_latest_matches.occurred_at,
+        classify_touched_groups.extended_from_number - 1 as numbered_after
+    from touched_latest_matches
+    inner join classify_touched_groups
+        on
+            touched_latest_matches.matcher_signature = classify_touched_groups.matcher_signature
+            and touched_latest_matches.contact_id = classify_touched_groups.contact_id
+    where classify_touched_groups.extended_from_number is not null
+
+    union all
+
+    select
+        filter_new_matches.matcher_signature,
+        filter_new_matches.contact_id,
+        filter_new_matches.event_id,
+        filter_new_matches.occurred_at,
+        classify_touched_groups.extended_from_number - 1 as numbered_after
+    from filter_new_matches
+    inner join classify_touched_groups
+        on
+            filter_new_matches.matcher_signature = classify_touched_groups.matcher_signature
+            and filter_new_matches.contact_id = classify_touched_groups.contact_id
+    where classify_touched_groups.extended_from_number is not null
+
+),
+
+combine_matches as (
+
+    select * from collect_renumbered_matches
+
+    union all
+
+    select * from collect_extended_matches
+
+),
+
+number_matches as (
+
+    select
+        matcher_signature,
+        contact_id,
+        event_id,
+        occurred_at,
+        numbered_after + row_number() over (
+            partition by matcher_signature, contact_id
+            order by occurred_at, event_id
+        ) as match_number,
+        lead(occurred_at) over (
+            partition by matcher_signature, contact_id
+            order by occurred_at, event_id
+        ) as next_occurred_at
+    from combine_matches
 
 ),
 

@@ -2,7 +2,10 @@
 -- "Tests that scale"): their key tests check only the rows the latest run
 -- wrote, so this checks every row cheaply. Per matcher, int_event_match_sequences
 -- holds exactly the matches of int_event_rule_matches: a match lost, kept
--- twice or left behind by a run (in either model) changes a count. Rows
+-- twice or left behind by a run (in either model) changes a count. And each
+-- pair is numbered 1..n without gaps: the latest match of a pair (no next
+-- match) has number n, so the latest numbers sum to the matcher's count (a
+-- run that extended a pair from a wrong number changes the sum). Rows
 -- returned are matchers whose counts differ.
 
 with
@@ -22,7 +25,8 @@ sequenced as (
 
     select
         matcher_signature,
-        count(*) as matches
+        count(*) as matches,
+        sum(case when next_occurred_at is null then match_number else 0 end) as latest_numbers
     from {{ ref('int_event_match_sequences') }}
     where event_id is not null
     group by matcher_signature
@@ -34,7 +38,8 @@ compare_counts as (
     select
         coalesce(matched.matcher_signature, sequenced.matcher_signature) as matcher_signature,
         coalesce(matched.matches, 0) as matched_events,
-        coalesce(sequenced.matches, 0) as sequenced_events
+        coalesce(sequenced.matches, 0) as sequenced_events,
+        coalesce(sequenced.latest_numbers, 0) as latest_numbers
     from matched
     full outer join sequenced
         on matched.matcher_signature = sequenced.matcher_signature
@@ -45,7 +50,9 @@ final as (
 
     select *
     from compare_counts
-    where matched_events <> sequenced_events
+    where
+        matched_events <> sequenced_events
+        or latest_numbers <> sequenced_events
 
 )
 

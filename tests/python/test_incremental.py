@@ -246,9 +246,36 @@ def test_daily_runs_with_late_and_redelivered_events_equal_a_full_refresh(
             "select count(*) from main.int_event_rule_matches where matched_through = ?",
             [scenario["first_watermark"]],
         ).fetchone()[0]
+        # Pairs the last run extended (rows of an earlier run kept, the latest
+        # rewritten and new ones numbered on) and pairs it renumbered whole
+        # (a late match before the stored ones: every row rewritten).
+        extended, renumbered = con.execute(
+            """
+            with pairs as (
+                select
+                    matcher_signature,
+                    contact_id,
+                    count(*) filter (where sequenced_through = latest) as rewritten,
+                    count(*) as matches,
+                    min(match_number) filter (where sequenced_through = latest) as first_rewritten
+                from main.int_event_match_sequences
+                cross join (
+                    select max(sequenced_through) as latest from main.int_event_match_sequences
+                )
+                where event_id is not null
+                group by all
+            )
+            select
+                count(*) filter (where first_rewritten > 1 and rewritten < matches),
+                count(*) filter (where first_rewritten = 1 and rewritten = matches and matches > 1)
+            from pairs
+            """
+        ).fetchone()
     # Matches of the history run were kept, not recomputed: the runs were incremental.
     assert watermarks >= 3, watermarks
     assert kept > 0
+    assert extended > 0, "no pair was extended: every touched pair was renumbered"
+    assert renumbered > 0, "no pair was renumbered: the late events should cause some"
 
 
 def test_rule_change_rematches_only_what_it_affects_and_equals_a_full_refresh(
@@ -399,3 +426,19 @@ def test_data_tests_of_incremental_models_check_the_latest_run_and_reconcile_the
             limit 1""",
     )
     assert failed_tests(project, left_behind) == {"assert_event_matches_reconcile_per_matcher"}
+
+    # A run that extended a pair from the wrong number (a gap before its new
+    # latest match): unique among the run's rows, but the latest numbers no
+    # longer sum to the count.
+    gap = tampered(
+        "numbered_with_gap",
+        """update main.int_event_match_sequences set match_number = match_number + 1
+            where (matcher_signature, contact_id, match_number) in (
+                select matcher_signature, contact_id, match_number
+                from main.int_event_match_sequences
+                where next_occurred_at is null and event_id is not null
+                order by matcher_signature, contact_id
+                limit 1
+            )""",
+    )
+    assert failed_tests(project, gap) == {"assert_event_matches_reconcile_per_matcher"}
