@@ -14,7 +14,9 @@ generate` after a build) and fails, listing every finding, unless:
   or `int_` prefix), each folder's models described in its
   `_<folder>__models.yml`; boolean columns start with `is_` or `has_` and
   timestamp columns end in `_at`, unless the column's yml declares
-  `config: {meta: {naming_exception: <why>}}` (printed with the result).
+  `config: {meta: {naming_exception: <why>}}` (printed with the result); a
+  staging model may be a table when its yml declares
+  `config: {meta: {materialization_exception: <why>}}` (printed too).
 
 Hub packages (dbt-project-evaluator) are unreachable, hence this script.
 Usage: `python scripts/check_project.py [--target-dir target]`.
@@ -125,7 +127,7 @@ def check_layer(
         source = subfolders[0]
         if not name.startswith(f"stg_{source}__"):
             yield Finding(label, "layers", f"staging model names start with stg_{source}__")
-        if materialized not in ("view", "incremental"):
+        if materialized not in ("view", "incremental") and not materialization_exception(node):
             yield Finding(
                 label, "layers", f"staging models are views (or incremental), not {materialized}"
             )
@@ -158,6 +160,13 @@ def check_layer(
         yield Finding(
             label, "layers", f"described in {patch or 'no yml'}, not {model_folder / expected_yml}"
         )
+
+
+def materialization_exception(node: dict) -> str | None:
+    """The reason a model's yml gives for a materialization its layer does not use."""
+    meta = {**node.get("meta", {}), **node["config"].get("meta", {})}
+    reason = meta.get("materialization_exception")
+    return reason if described(reason) else None
 
 
 def naming_exceptions(node: dict) -> dict[str, str]:
@@ -242,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"project checks: {len(findings)} finding(s) in {models} models", file=sys.stderr)
         return 1
     for node in own_nodes(manifest, "model").values():
+        if reason := materialization_exception(node):
+            print(f"materialization exception: {node['name']}: {reason}")
         for column, reason in naming_exceptions(node).items():
             print(f"naming exception: {node['name']}.{column}: {reason}")
     print(

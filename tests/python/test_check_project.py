@@ -196,6 +196,20 @@ def test_a_declared_naming_exception_is_allowed_and_printed(project, tmp_path, c
     assert "project checks passed: 3 models" in printed
 
 
+def test_a_declared_materialization_exception_is_allowed_and_printed(
+    project, tmp_path, capsys
+) -> None:
+    manifest, catalog = project
+    manifest["nodes"][STAGING]["config"].update(materialized="table")
+    assert findings(manifest, catalog) != []
+    manifest["nodes"][STAGING]["config"]["meta"] = {"materialization_exception": "read thrice"}
+    assert findings(manifest, catalog) == []
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    assert check_project.main(["--target-dir", str(tmp_path)]) == 0
+    assert "materialization exception: stg_crm__contacts: read thrice" in capsys.readouterr().out
+
+
 def test_findings_fail_the_command_listing_each(project, tmp_path, capsys) -> None:
     manifest, catalog = project
     manifest["nodes"].pop("test.c")

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     Every raw row that staging leaves out, and every raw value it repairs
     (docs/semantics.md, "Bad raw data"), one row each: the raw table, the
