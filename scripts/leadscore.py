@@ -109,18 +109,13 @@ def score(argv: list[str]) -> int:
     os.environ.setdefault("DBT_PROFILES_DIR", str(project))
     from dbt.cli.main import dbtRunner
 
-    command = [
-        "build",
-        "--project-dir",
-        str(project),
-        "--target",
-        args.target,
-        "--vars",
-        dbt_vars(args.as_of, args.vars),
-    ]
+    # A production run: the unit tests check the SQL, not the data (make test runs them).
+    shown = ["build", "--exclude-resource-type", "unit_test", "--target", args.target]
+    shown += ["--vars", dbt_vars(args.as_of, args.vars)]
     if args.select:
-        command += ["--select", *args.select]
-    print(f"leadscore score: dbt {' '.join(command[:1] + command[3:])}", flush=True)
+        shown += ["--select", *args.select]
+    command = [*shown, "--project-dir", str(project)]
+    print(f"leadscore score: dbt {' '.join(shown)}", flush=True)
     began = time.perf_counter()
     previous = Path.cwd()
     os.chdir(project)  # profiles.yml's relative paths (temp directory) are the project's

@@ -83,6 +83,11 @@ def test_a_first_run_reaches_the_dashboard_and_an_explanation(tmp_path: Path) ->
         done = leadscore(*step, cwd=tmp_path)
         assert done.returncode == 0, f"{step[0]}: {done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert "dbt build passed" in done.stdout
+    # A production build: data tests, not the unit tests (make test runs those).
+    assert "leadscore score: dbt build --exclude-resource-type unit_test" in done.stdout
+    finished = re.search(r"Finished running .*", done.stdout)
+    assert finished and "data tests" in finished[0], done.stdout[-2000:]
+    assert "unit test" not in finished[0], finished[0]
     assert (tmp_path / "serving.duckdb").is_file()
     top = re.search(r"^(\w+) +(c\d{6}) ", done.stdout.split("Top 10 leads", 1)[-1], re.MULTILINE)
     assert top, f"the summary lists no top lead:\n{done.stdout[-2000:]}"
