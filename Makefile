@@ -20,12 +20,16 @@ SERVING_DB := output/serving/leadscore.duckdb
 # The dashboard page (scripts/dashboard.py, README "Dashboard").
 DASHBOARD := output/dashboard.html
 
-TEST_CONTACTS ?= 300
+# `make dbt-test`: the sample of pytest's shared build (tests/python/conftest.py,
+# default_build), built on its own with dbt's output on screen.
+TEST_CONTACTS ?= 400
 TEST_DATA := output/test_sample
 TEST_DB := output/test.duckdb
-# Fixed score time and data end date so `make test` is reproducible.
+# Fixed score time and data end date so the build is reproducible.
 TEST_END := 2026-06-30
 TEST_AS_OF := 2026-06-30T18:00:00Z
+# Each tier prints its slowest tests.
+DURATIONS ?= 15
 
 # `make backtest`: a larger sample (wins need numbers), tuned weights, the report.
 BACKTEST_CONTACTS ?= 20000
@@ -43,14 +47,16 @@ REPEATS ?= 3
 # DuckDB uses every core unless told otherwise (profiles.yml, docs/performance.md).
 export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 
-.PHONY: help setup engines-setup java demo backtest bench browser data load build summary test lint ruff dbt-test check-project docs pytest test-engines clean
+.PHONY: help setup engines-setup java demo backtest bench browser data load build summary test test-all lint ruff dbt-test check-project docs pytest test-engines clean
 
 help:
 	@echo "make demo   set up .venv, generate sample data, load it, dbt build, print a summary, write the dashboard"
 	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
 	@echo "make bench SIZE=10M  benchmark full, daily, as_of-forward, history, default-grid and backtest builds beside the floor and physical-limit queries"
 	@echo "make demo ENGINE=postgres|spark  the demo on PostgreSQL or Spark (README, \"Other engines\")"
-	@echo "make test   sqlfluff lint, ruff, dbt build (unit + data tests), project checks and pytest"
+	@echo "make test   the checks of every change (about 10 min): sqlfluff lint, ruff, pytest's fast tier"
+	@echo "            (one shared dbt build with every unit and data test, the project checks, ...)"
+	@echo "make test-all  the slow tier: every interruption point, more random cases, property, fuzz, browser"
 	@echo "make docs   the dbt docs site of the demo warehouse (after make demo)"
 	@echo "make test-engines  DuckDB, PostgreSQL and Spark builds of one sample, compared row for row"
 	@echo "make clean  remove .venv, output/ and target/"
@@ -109,25 +115,32 @@ backtest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py --size $(SIZE) --repeats $(REPEATS)
 
-test: lint ruff dbt-test check-project pytest
-	@echo "all checks passed"
+# The tiers (README, "Tests"): make test runs what every change needs, make
+# test-all the rest, make test-engines the other engines; .ci/run all three.
+test: lint ruff pytest
+	@echo "make test passed (make test-all and make test-engines run the slower tiers)"
+
+test-all: $(STAMP) browser
+	$(BIN)/pytest tests/python -m slow --durations=$(DURATIONS)
 
 lint: $(STAMP)
 	@mkdir -p output
-	LEADSCORE_DUCKDB_PATH=output/lint.duckdb $(BIN)/sqlfluff lint models
+	LEADSCORE_DUCKDB_PATH=output/lint.duckdb $(BIN)/sqlfluff lint models --processes 2
 
 ruff: $(STAMP)
 	$(BIN)/ruff check scripts tests/python
 	$(BIN)/ruff format --check scripts tests/python
 
 dbt-test: $(STAMP)
-	$(BIN)/python scripts/generate_data.py --output $(TEST_DATA) --contacts $(TEST_CONTACTS) --seed 7 --end $(TEST_END)
+	$(BIN)/python scripts/generate_data.py --output $(TEST_DATA) --contacts $(TEST_CONTACTS) --seed 11 --end $(TEST_END)
 	$(BIN)/python scripts/load_raw.py --input $(TEST_DATA) --database $(TEST_DB)
 	LEADSCORE_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt build --vars '{as_of: "$(TEST_AS_OF)"}'
 
 # The project's own quality gates (scripts/check_project.py, README "Project checks")
-# on the manifest and catalog of the test build; the catalog is also the docs site's.
+# on the manifest and catalog of `make dbt-test`'s build (make test runs them on
+# pytest's shared build: test_check_project.py).
 check-project: $(STAMP)
+	@test -f $(TEST_DB) || { echo "no $(TEST_DB): run make dbt-test first"; exit 1; }
 	LEADSCORE_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt docs generate --quiet --vars '{as_of: "$(TEST_AS_OF)"}'
 	$(BIN)/python scripts/check_project.py
 
@@ -146,8 +159,9 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 			>output/apt-chromium.log 2>&1 || echo "could not install chromium: see output/apt-chromium.log"; }
 
-pytest: $(STAMP) browser
-	$(BIN)/pytest tests/python
+# The fast tier: every test not marked slow (pyproject.toml).
+pytest: $(STAMP)
+	$(BIN)/pytest tests/python -m "not slow" --durations=$(DURATIONS)
 
 # Cross-engine equality (tests/engines): installs the adapters and Java, starts a
 # PostgreSQL on loopback (Debian's package; LEADSCORE_LOCAL_POSTGRES=0 uses the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -38,8 +39,60 @@ class DbtRun:
         return "\n".join(self.messages) + (f"\n{self.exception}" if self.exception else "")
 
 
-def dbt_command(project_dir: Path, args: list[str]) -> list[str]:
-    """The dbt CLI command line for a project copy (its own target and log paths)."""
+# dbt's parse of the project (target/partial_parse.msgpack), shared between project
+# copies: dbt reuses a saved parse when the command-line vars, the target, the
+# profile's connection settings and dbt_project.yml are the same, and re-parses
+# only the files whose contents differ (a copy with edited seeds or models
+# re-parses those). A fresh copy would otherwise parse all ~460 nodes again
+# (about 10 s instead of 4). The DuckDB path is a connection setting, so dbt runs
+# in the database's folder with the path relative (dbt_cwd, dbt_env): builds of
+# databases with the same file name share a parse. Set by the session fixture below.
+PARSE_CACHE: Path | None = None
+PARSE_FILE = Path("target") / "partial_parse.msgpack"
+
+
+def parse_key(database: Path, args: list[str]) -> str:
+    """What decides whether a saved parse is reusable: vars, target, database file name."""
+    options = {"database": database.name}
+    for flag in ("--vars", "--target"):
+        if flag in args and args.index(flag) + 1 < len(args):
+            options[flag] = args[args.index(flag) + 1]
+    return hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def reuse_parse(project_dir: Path, database: Path, args: list[str]) -> None:
+    """Give a project copy without a parse of its own the shared one for these args."""
+    if PARSE_CACHE is None or (project_dir / PARSE_FILE).exists():
+        return
+    cached = PARSE_CACHE / parse_key(database, args)
+    if cached.exists():
+        (project_dir / PARSE_FILE).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, project_dir / PARSE_FILE)
+
+
+def share_parse(project_dir: Path, database: Path, args: list[str]) -> None:
+    """Keep the copy's parse for later copies run with the same args (first one wins)."""
+    if PARSE_CACHE is None or not (project_dir / PARSE_FILE).exists():
+        return
+    cached = PARSE_CACHE / parse_key(database, args)
+    if not cached.exists():
+        shutil.copyfile(project_dir / PARSE_FILE, cached)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    global PARSE_CACHE
+    PARSE_CACHE = tmp_path_factory.mktemp("parse_cache")
+    return PARSE_CACHE
+
+
+def dbt_command(project_dir: Path, database: Path, args: list[str]) -> list[str]:
+    """The dbt CLI command line for a project copy (its own target and log paths) and
+    a DuckDB file; run it with cwd=dbt_cwd(database) and env=dbt_env(database).
+
+    Also gives the copy the session's saved parse for these args (reuse_parse).
+    """
+    reuse_parse(project_dir, database, args)
     return [
         str(Path(sys.executable).parent / "dbt"),
         *args,
@@ -54,9 +107,14 @@ def dbt_command(project_dir: Path, args: list[str]) -> list[str]:
     ]
 
 
+def dbt_cwd(database: Path) -> Path:
+    """Where dbt runs: the database's folder (the profile's path is relative to it)."""
+    return database.parent
+
+
 def dbt_env(database: Path) -> dict[str, str]:
-    """The environment of a dbt run on the DuckDB target against `database`."""
-    return {**os.environ, "LEADSCORE_DUCKDB_PATH": str(database), "LEADSCORE_TARGET": "duckdb"}
+    """The environment of a dbt run on the DuckDB target against `database` (from dbt_cwd)."""
+    return {**os.environ, "LEADSCORE_DUCKDB_PATH": database.name, "LEADSCORE_TARGET": "duckdb"}
 
 
 def node_statuses(project_dir: Path) -> tuple[dict[str, str], list[str]]:
@@ -85,22 +143,55 @@ def run_dbt(project_dir: Path, database: Path, args: list[str]) -> DbtRun:
     process that ran dbt, and the tests then read the file read-only.
     """
     completed = subprocess.run(
-        dbt_command(project_dir, args),
-        cwd=project_dir,
+        dbt_command(project_dir, database, args),
+        cwd=dbt_cwd(database),
         env=dbt_env(database),
         capture_output=True,
         text=True,
         check=False,
     )
+    share_parse(project_dir, database, args)
     statuses, node_messages = node_statuses(project_dir)
     messages = [completed.stdout, completed.stderr, *node_messages]
     return DbtRun(completed.returncode == 0, messages, statuses, None)
 
 
 def build(project_dir: Path, database: Path, as_of: datetime = E2E_AS_OF) -> DbtRun:
-    """`dbt build` with a fixed score time."""
+    """The whole `dbt build` with a fixed score time: unit tests, history and backtest grids.
+
+    The shared build (default_build) is this one; tests about scores at T use
+    score_build.
+    """
+    return run_dbt(project_dir, database, build_args(as_of))
+
+
+def build_args(as_of: datetime = E2E_AS_OF) -> list[str]:
     stamp = as_of.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return run_dbt(project_dir, database, ["build", "--vars", f"{{as_of: '{stamp}'}}"])
+    return ["build", "--vars", f"{{as_of: '{stamp}'}}"]
+
+
+def score_build_args(as_of: datetime = E2E_AS_OF, *extra: str) -> list[str]:
+    """`dbt build` of the scores at `as_of` only: every model and data test, no unit tests
+    (the shared build runs them), no history snapshots and no backtest cutoffs."""
+    variables = {
+        "as_of": as_of.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "history_enabled": False,
+        "backtest_enabled": False,
+    }
+    return [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        *extra,
+        "--vars",
+        json.dumps(variables),
+    ]
+
+
+def score_build(
+    project_dir: Path, database: Path, as_of: datetime = E2E_AS_OF, *extra: str
+) -> DbtRun:
+    return run_dbt(project_dir, database, score_build_args(as_of, *extra))
 
 
 QUICK_VARS = {
@@ -110,21 +201,30 @@ QUICK_VARS = {
 }
 
 
-def quick_build_args(*extra: str, variables: dict | None = None) -> list[str]:
+def quick_build_args(
+    *extra: str, variables: dict | None = None, data_tests: bool = True
+) -> list[str]:
     """`dbt build` at E2E_AS_OF without unit tests, 4 history snapshots and no backtest.
 
     For tests about how builds behave (publication, interruptions, repeats,
     privacy) rather than what they compute: every model and data test still
-    runs. `variables` are added to the vars.
+    runs (data_tests=False leaves the data tests out too, for tests about the
+    tables a build leaves). `variables` are added to the vars.
     """
     merged = json.dumps({**QUICK_VARS, **(variables or {})})
-    return ["build", "--exclude-resource-type", "unit_test", *extra, "--vars", merged]
+    excluded = ["unit_test"] if data_tests else ["unit_test", "test"]
+    return ["build", "--exclude-resource-type", *excluded, *extra, "--vars", merged]
 
 
 def quick_build(
-    project_dir: Path, database: Path, *extra: str, variables: dict | None = None
+    project_dir: Path,
+    database: Path,
+    *extra: str,
+    variables: dict | None = None,
+    data_tests: bool = True,
 ) -> DbtRun:
-    return run_dbt(project_dir, database, quick_build_args(*extra, variables=variables))
+    args = quick_build_args(*extra, variables=variables, data_tests=data_tests)
+    return run_dbt(project_dir, database, args)
 
 
 def read_table(database: Path, table: str, schema: str = "main") -> list[dict]:

@@ -3,7 +3,8 @@
 - metrics agree with an independent computation on the built tables;
 - re-scoring reproduces the warehouse, and a proposed rule set, once adopted and built
   by dbt, scores exactly as the scripts predicted;
-- a calibration written by backtest.py becomes conversion_probability in the marts;
+- a calibration written by backtest.py becomes conversion_probability in the marts
+  (the same build adopts both);
 - the scripts take data and configuration that share nothing with the generator's ids,
   models or rules, including hostile names, and the report escapes them.
 """
@@ -14,6 +15,7 @@ import csv
 import json
 import shutil
 import subprocess
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import load_raw
 import numpy as np
 import pytest
 import tune_weights
-from conftest import BuiltProject, build, copy_project, read_table, run_dbt
+from conftest import BuiltProject, copy_project, read_table, run_dbt
 
 TOLERANCE = 0.011
 
@@ -34,6 +36,14 @@ def brute_force_auc(scores: list[float], labels: list[bool]) -> float:
     negatives = [s for s, y in zip(scores, labels, strict=True) if not y]
     wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in positives for n in negatives)
     return wins / (len(positives) * len(negatives))
+
+
+# The scores at T and the backtest cutoffs, every data test (the shared build ran the
+# unit tests; these builds need no history).
+BACKTEST_BUILD = [
+    "build", "--exclude-resource-type", "unit_test",
+    "--vars", "{as_of: '2026-06-30T18:00:00Z', history_enabled: false}",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +125,24 @@ def test_rescoring_reproduces_every_warehouse_score(default_build: BuiltProject)
         assert np.max(np.abs(scores.score - now.score)) <= TOLERANCE
 
 
-def test_proposed_rules_built_by_dbt_score_as_the_scripts_predicted(
-    default_build: BuiltProject, tmp_path: Path
-) -> None:
-    proposed_file = tmp_path / "scoring_rules_proposed.csv"
+@dataclass
+class Adopted:
+    """A build of the shared sample with the tuner's proposed rules and the backtest's
+    calibration adopted as seeds (one build serves both checks)."""
+
+    proposed_file: Path
+    database: Path
+    before: dict  # the backtest data of the shared build
+    built: dict  # its rules
+    proposed: bd.RuleSet
+
+
+@pytest.fixture(scope="module")
+def adopted(
+    default_build: BuiltProject, backtest_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Adopted:
+    root = tmp_path_factory.mktemp("adopted")
+    proposed_file = root / "scoring_rules_proposed.csv"
     code = tune_weights.main(
         [
             "--database", str(default_build.database),
@@ -127,34 +151,42 @@ def test_proposed_rules_built_by_dbt_score_as_the_scripts_predicted(
         ]
     )  # fmt: skip
     assert code == 0
-    tuning = json.loads(proposed_file.with_suffix(".json").read_text())
-    assert tuning["holdout_from"]
     with bd.connect(default_build.database) as con:
         models = bd.read_models(con)
         built = bd.read_built_rules(con)
         data = bd.read_backtest(con, models)
     proposed = bd.load_rule_set("proposed", proposed_file, built)
-    changed = [k for k, p in proposed.points.items() if abs(p - built[k].points) > 1e-9]
+
+    project = copy_project(root / "project")
+    shutil.copy(proposed_file, project / "seeds" / "scoring_rules.csv")
+    shutil.copy(backtest_run / "score_calibration.csv", project / "seeds" / "score_calibration.csv")
+    database = root / "adopted.duckdb"
+    shutil.copy(default_build.database, database)
+    run = run_dbt(project, database, BACKTEST_BUILD)
+    assert run.success, run.text()
+    return Adopted(proposed_file, database, data, built, proposed)
+
+
+def test_proposed_rules_built_by_dbt_score_as_the_scripts_predicted(adopted: Adopted) -> None:
+    tuning = json.loads(adopted.proposed_file.with_suffix(".json").read_text())
+    assert tuning["holdout_from"]
+    changed = [
+        k for k, p in adopted.proposed.points.items() if abs(p - adopted.built[k].points) > 1e-9
+    ]
     assert changed, "the tuner proposed no change: the check would be vacuous"
 
-    project = copy_project(tmp_path / "project")
-    shutil.copy(proposed_file, project / "seeds" / "scoring_rules.csv")
-    database = tmp_path / "adopted.duckdb"
-    shutil.copy(default_build.database, database)
-    run = build(project, database)
-    assert run.success, run.text()
-
-    with bd.connect(database) as con:
-        adopted = bd.read_backtest(con, bd.read_models(con))
-    for model_id, model_data in data.items():
-        predicted = bd.rescore_backtest(model_data, proposed, built).score
-        actual = adopted[model_id]
+    with bd.connect(adopted.database) as con:
+        after = bd.read_backtest(con, bd.read_models(con))
+    for model_id, model_data in adopted.before.items():
+        predicted = bd.rescore_backtest(model_data, adopted.proposed, adopted.built).score
+        actual = after[model_id]
         assert list(actual.entity_id) == list(model_data.entity_id)
         assert np.max(np.abs(actual.score - predicted)) <= TOLERANCE, model_id
-    movers = list(
-        csv.DictReader(proposed_file.with_name(proposed_file.stem + ".movers.csv").open())
-    )
-    leads = {(r["model_id"], r["contact_id"]): r for r in read_table(database, "lead_scores")}
+    movers_file = adopted.proposed_file.with_name(adopted.proposed_file.stem + ".movers.csv")
+    movers = list(csv.DictReader(movers_file.open()))
+    leads = {
+        (r["model_id"], r["contact_id"]): r for r in read_table(adopted.database, "lead_scores")
+    }
     for mover in movers:
         key = (mover["model_id"], mover["entity_id"])
         if key in leads:
@@ -163,22 +195,14 @@ def test_proposed_rules_built_by_dbt_score_as_the_scripts_predicted(
 
 
 def test_calibration_becomes_conversion_probability_in_the_marts(
-    default_build: BuiltProject, backtest_run: Path, tmp_path: Path
+    adopted: Adopted, backtest_run: Path
 ) -> None:
     calibration = list(csv.DictReader((backtest_run / "score_calibration.csv").open()))
     assert {row["model_id"] for row in calibration} == {"platform", "insights", "platform_accounts"}
-    project = copy_project(tmp_path / "project")
-    shutil.copy(backtest_run / "score_calibration.csv", project / "seeds" / "score_calibration.csv")
-    database = tmp_path / "calibrated.duckdb"
-    shutil.copy(default_build.database, database)
-    run = run_dbt(
-        project,
-        database,
-        ["build", "--vars", "{as_of: '2026-06-30T18:00:00Z', history_enabled: false}"],
-    )
-    assert run.success, run.text()
     report = json.loads((backtest_run / "metrics.json").read_text())
-    rows = read_table(database, "lead_scores") + read_table(database, "account_scores")
+    rows = read_table(adopted.database, "lead_scores") + read_table(
+        adopted.database, "account_scores"
+    )
     assert rows
     for row in rows:
         entry = report["models"][row["model_id"]]
@@ -254,12 +278,20 @@ def foreign_dataset(directory: Path, seeds: Path) -> None:
                [HOSTILE_MODEL, "score", "hot", "30"]])  # fmt: skip
 
 
+@pytest.mark.slow
 def test_scripts_take_foreign_data_and_escape_hostile_names(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     foreign_dataset(tmp_path / "data", project / "seeds")
     database = tmp_path / "foreign.duckdb"
     load_raw.load(tmp_path / "data", database)
-    run = run_dbt(project, database, ["build", "--vars", "{as_of: '2026-06-30T00:00:00Z'}"])
+    run = run_dbt(
+        project,
+        database,
+        [
+            "build", "--exclude-resource-type", "unit_test",
+            "--vars", "{as_of: '2026-06-30T00:00:00Z', history_enabled: false}",
+        ],
+    )  # fmt: skip
     assert run.success, run.text()
     output = tmp_path / "out"
     assert backtest.main(["--database", str(database), "--output-dir", str(output),
@@ -302,6 +334,7 @@ CHROMIUM_FLAGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make browser)")
 def test_report_renders_every_chart_in_headless_chromium(
     backtest_run: Path, tmp_path: Path

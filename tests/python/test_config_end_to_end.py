@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build, read_table, run_dbt
+from conftest import read_table, run_dbt, score_build
 from project_copy import append_rule
 
 
@@ -28,6 +28,7 @@ def sorted_rows(database: Path, table: str) -> list[tuple]:
     return sorted((tuple(row.values()) for row in read_table(database, table)), key=str)
 
 
+@pytest.mark.slow
 def test_invalid_config_fails_naming_the_rule_and_keeps_published_scores(workspace) -> None:
     project, database = workspace
     before = sorted_rows(database, "lead_scores")
@@ -38,7 +39,7 @@ def test_invalid_config_fails_naming_the_rule_and_keeps_published_scores(workspa
         return row
 
     rewrite_rules(project, break_rule)
-    run = build(project, database)
+    run = score_build(project, database)
     assert not run.success
     text = run.text()
     assert "rule 'pricing_page_visit'" in text
@@ -64,7 +65,7 @@ def test_reweighting_a_rule_is_a_seed_edit(workspace) -> None:
         return row
 
     rewrite_rules(project, reweight)
-    run = build(project, database)
+    run = score_build(project, database)
     assert run.success, run.text()
     new = {
         (r["model_id"], r["contact_id"]): r["points"]
@@ -76,6 +77,7 @@ def test_reweighting_a_rule_is_a_seed_edit(workspace) -> None:
         assert new[key] == pytest.approx(points * 0.7)
 
 
+@pytest.mark.slow
 def test_hostile_text_in_seeds_and_data_is_data(workspace) -> None:
     project, database = workspace
     hostile_title = "O'Brien {{ 7 * 7 }} .* '; drop table raw.contacts; --"
@@ -111,7 +113,7 @@ def test_hostile_text_in_seeds_and_data_is_data(workspace) -> None:
         value="^.*$|[a-z]+",
         points="1",
     )
-    run = build(project, database)
+    run = score_build(project, database)
     assert run.success, run.text()
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("select count(*) from raw.contacts").fetchone()[0] == contacts_before
@@ -127,13 +129,14 @@ def test_hostile_text_in_seeds_and_data_is_data(workspace) -> None:
     assert hits == expected
 
 
+@pytest.mark.slow
 def test_two_builds_give_identical_marts(workspace) -> None:
     project, database = workspace
     first = {
         t: sorted_rows(database, t)
         for t in ("lead_scores", "account_scores", "lead_score_contributions")
     }
-    run = build(project, database)
+    run = score_build(project, database)
     assert run.success, run.text()
     for table, rows in first.items():
         assert sorted_rows(database, table) == rows, table
@@ -143,8 +146,10 @@ def test_two_builds_give_identical_marts(workspace) -> None:
     ("as_of", "literal"),
     [
         ("2026-06-30T20:00:00+02:00", "2026-06-30 18:00:00.000000"),
-        ("2026-06-30T18:00:00.25Z", "2026-06-30 18:00:00.250000"),
-        ("2026-06-30", "2026-06-30 00:00:00.000000"),
+        pytest.param(
+            "2026-06-30T18:00:00.25Z", "2026-06-30 18:00:00.250000", marks=pytest.mark.slow
+        ),
+        pytest.param("2026-06-30", "2026-06-30 00:00:00.000000", marks=pytest.mark.slow),
     ],
 )
 def test_as_of_is_parsed_and_converted_to_utc(workspace, as_of: str, literal: str) -> None:

@@ -99,6 +99,7 @@ def test_a_missing_database_says_what_to_run(tmp_path: Path, capsys) -> None:
     assert "run `./leadscore score` or `make demo` first" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make browser)")
 def test_the_page_renders_every_chart_in_headless_chromium(
     default_build: BuiltProject, page: Path, tmp_path: Path

@@ -493,6 +493,7 @@ def _rule_hits(database: Path, cutoff: datetime) -> dict[tuple, dict]:
     )
 
 
+@pytest.mark.slow
 def test_backtest_features_never_see_the_future(leak: LeakScenario) -> None:
     """Rows after a cutoff change nothing at it (or before it) but the new deals' labels."""
     c = LEAK_CUTOFF
@@ -650,7 +651,9 @@ def read_groups_and_models() -> tuple[dict[tuple[str, str], tuple[str, float]], 
     return groups, max_scores
 
 
-@pytest.mark.parametrize("data", ["sample", "sample_with_rows_after_a_cutoff"])
+@pytest.mark.parametrize(
+    "data", ["sample", pytest.param("sample_with_rows_after_a_cutoff", marks=pytest.mark.slow)]
+)
 def test_backtest_agrees_with_the_reference_scorer(
     data: str, builds: Builds, request: pytest.FixtureRequest
 ) -> None:

@@ -31,12 +31,16 @@ from unittest import mock
 
 import duckdb
 import load_raw
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 LOAD_TIME = datetime(2026, 6, 1, 12, 0, 0)
 TOLERANCE_MINUTES = 60
 EXAMPLES = int(os.environ.get("LEADSCORE_FUZZ_EXAMPLES", "60"))
+# Hundreds of generated exports: make test-all (test_bad_input_corpus.py and
+# test_load_raw.py check each rule of the loader in make test).
+pytestmark = pytest.mark.slow
 
 # (column, kind) of each table: required columns first, then optional ones.
 REQUIRED = {

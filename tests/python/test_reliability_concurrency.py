@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import export_marts
 import pytest
-from conftest import dbt_command, dbt_env, quick_build, quick_build_args
+from conftest import dbt_command, dbt_cwd, dbt_env, quick_build, quick_build_args
 from test_reliability_publication import published, reweight_pricing_visits
 
 READER = """
@@ -82,6 +82,7 @@ def scores(database: Path) -> list[list[str]]:
     return [list(map(str, row)) for row in rows]
 
 
+@pytest.mark.slow
 def test_a_reader_of_the_build_database_fails_the_build_cleanly(workspace) -> None:
     project, database = workspace
     before = published(database)
@@ -98,11 +99,12 @@ def test_a_reader_of_the_build_database_fails_the_build_cleanly(workspace) -> No
     assert published(database) != before
 
 
+@pytest.mark.slow
 def test_a_reader_cannot_open_the_build_database_while_dbt_writes(workspace) -> None:
     project, database = workspace
     process = subprocess.Popen(
-        dbt_command(project, quick_build_args()),
-        cwd=project,
+        dbt_command(project, database, quick_build_args()),
+        cwd=dbt_cwd(database),
         env={**dbt_env(database), "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -140,6 +142,7 @@ def test_serving_copy_readers_keep_their_data_while_the_next_build_publishes(
     assert not list(serving.parent.glob(".*tmp*")), "the export left temporary files"
 
 
+@pytest.mark.slow
 def test_parquet_serving_switches_versions_atomically(workspace, tmp_path: Path) -> None:
     project, database = workspace
     output = tmp_path / "parquet"

@@ -160,6 +160,7 @@ def test_every_kind_of_invalid_seed_value_is_named_and_nothing_is_replaced(works
         ),
     ],
 )
+@pytest.mark.slow
 def test_a_seed_header_with_a_missing_or_unknown_column_fails_naming_it(
     workspace, seed: str, change, message: str
 ) -> None:
@@ -174,6 +175,7 @@ def test_a_seed_header_with_a_missing_or_unknown_column_fails_naming_it(
     assert published(database) == before
 
 
+@pytest.mark.slow
 def test_reordered_seed_columns_score_the_same(workspace) -> None:
     """A reused seed table is recreated from the CSV's header: columns are matched by name."""
     project, database = workspace

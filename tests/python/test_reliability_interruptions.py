@@ -11,6 +11,10 @@
 "Identical" compares every table and view of `main` (published marts,
 staging, intermediate models, seeds) and `main_build`, row for row, except
 the log of publications (leadscore_publications), which records each build.
+
+The builds here leave the data tests out (DATA_TESTS): what they check is the
+tables a build leaves behind; the shared build and the other reliability tests
+run the data tests.
 """
 
 from __future__ import annotations
@@ -29,12 +33,16 @@ from conftest import (
     BuiltProject,
     copy_project,
     dbt_command,
+    dbt_cwd,
     dbt_env,
     quick_build,
     quick_build_args,
     warehouse_snapshot,
 )
 from test_reliability_publication import MARTS
+
+# The builds of this module: every model, no data tests.
+DATA_TESTS = False
 
 # The daily batch: the last days of the sample's events, appended after the history.
 BATCH_FROM = "2026-06-27"
@@ -84,7 +92,7 @@ def daily_state(default_build: BuiltProject, tmp_path_factory: pytest.TempPathFa
     database = root / "daily.duckdb"
     load_raw.load(history, database)
     project = copy_project(root / "project")
-    run = quick_build(project, database)
+    run = quick_build(project, database, data_tests=DATA_TESTS)
     assert run.success, run.text()
     load_raw.load(batch, database, append=["events"])
     return database
@@ -93,8 +101,8 @@ def daily_state(default_build: BuiltProject, tmp_path_factory: pytest.TempPathFa
 def build_and_kill(project: Path, database: Path, marker: str) -> None:
     """Start a quick build and SIGKILL it once its output shows `marker`."""
     process = subprocess.Popen(
-        dbt_command(project, quick_build_args()),
-        cwd=project,
+        dbt_command(project, database, quick_build_args(data_tests=DATA_TESTS)),
+        cwd=dbt_cwd(database),
         env={**dbt_env(database), "PYTHONUNBUFFERED": "1"},  # lines as they happen
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -120,7 +128,7 @@ def uninterrupted(daily_state: Path, tmp_path_factory: pytest.TempPathFactory) -
     root = tmp_path_factory.mktemp("uninterrupted")
     database = root / "daily.duckdb"
     shutil.copy2(daily_state, database)
-    run = quick_build(copy_project(root / "project"), database)
+    run = quick_build(copy_project(root / "project"), database, data_tests=DATA_TESTS)
     assert run.success, run.text()
     return warehouse_snapshot(database)
 
@@ -133,11 +141,15 @@ def published_marts(database: Path) -> dict[str, list[tuple]]:
 @pytest.mark.parametrize(
     "marker",
     [
-        "START sql incremental model main.stg_crm__events",
-        "START sql incremental model main.int_event_rule_matches",
+        # make test kills one build, mid-way through the incremental event state;
+        # make test-all every point.
+        pytest.param("START sql incremental model main.stg_crm__events", marks=pytest.mark.slow),
+        pytest.param(
+            "START sql incremental model main.int_event_rule_matches", marks=pytest.mark.slow
+        ),
         "START sql incremental model main.int_event_match_sequences",
-        "START sql table model main_build.lead_score_history",
-        "START hook: leadscore.on-run-end.0",
+        pytest.param("START sql table model main_build.lead_score_history", marks=pytest.mark.slow),
+        pytest.param("START hook: leadscore.on-run-end.0", marks=pytest.mark.slow),
     ],
 )
 def test_a_killed_build_then_rerun_equals_an_uninterrupted_build(
@@ -155,18 +167,19 @@ def test_a_killed_build_then_rerun_equals_an_uninterrupted_build(
     # Dead mid-way, the published marts are one build's, never a mix.
     at_kill = published_marts(database)
     assert at_kill in (before, after), "after the kill the published marts mix two builds"
-    run = quick_build(project, database)
+    run = quick_build(project, database, data_tests=DATA_TESTS)
     assert run.success, run.text()
     assert_identical(warehouse_snapshot(database), uninterrupted)
 
 
+@pytest.mark.slow
 def test_a_second_build_changes_nothing(daily_state: Path, uninterrupted: dict, tmp_path: Path):
     database = tmp_path / "daily.duckdb"
     shutil.copy2(daily_state, database)
     project = copy_project(tmp_path / "project")
-    assert quick_build(project, database).success
+    assert quick_build(project, database, data_tests=DATA_TESTS).success
     first = warehouse_snapshot(database)
-    run = quick_build(project, database)
+    run = quick_build(project, database, data_tests=DATA_TESTS)
     assert run.success, run.text()
     assert_identical(warehouse_snapshot(database), first)
     # and the first build equals the one in another database: builds are deterministic

@@ -118,6 +118,7 @@ def text_values(database: Path, schema: str) -> dict[str, set[str]]:
 PUBLISHED_MARTS = (*MARTS, "leadscore_publications")
 
 
+@pytest.mark.slow
 def test_personal_data_is_shown_by_default_hashed_or_excluded(
     workspace_with_invalid_email,
 ) -> None:

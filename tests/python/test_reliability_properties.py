@@ -41,6 +41,7 @@ from typing import Any
 
 import duckdb
 import load_raw
+import pytest
 from conftest import E2E_AS_OF, copy_project, quick_build, read_table
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from property_strategies import Case, T, blank_rule, cases
@@ -48,6 +49,8 @@ from random_cases import write_config_dir, write_raw_dir
 from reference_scorer import CONFIG_COLUMNS, CONTACT_COLUMNS
 
 EXAMPLES = int(os.environ.get("LEADSCORE_PROPERTY_EXAMPLES", "5"))
+# A build per example: make test-all.
+pytestmark = pytest.mark.slow
 KEEP = bool(os.environ.get("LEADSCORE_PROPERTY_KEEP"))
 TOLERANCE = 0.011
 DIMENSIONS = ("score", "fit", "engagement")

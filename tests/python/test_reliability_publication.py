@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from compare_engines import MARTS as SPEC_MARTS
 from compare_engines import REPORTS
 from conftest import (
@@ -89,6 +90,7 @@ def test_a_passing_build_publishes_every_mart_as_built(default_build: BuiltProje
             assert described[0] == described[1], f"{name}: published columns or types differ"
 
 
+@pytest.mark.slow
 def test_a_failing_data_test_keeps_the_published_marts(workspace) -> None:
     project, database = workspace
     before, built_before = published(database), built(database)
@@ -110,6 +112,7 @@ def test_a_failing_data_test_keeps_the_published_marts(workspace) -> None:
     assert published(database) == built(database) != before
 
 
+@pytest.mark.slow
 def test_a_failing_model_keeps_the_published_marts(workspace) -> None:
     project, database = workspace
     before, built_before = published(database), built(database)
@@ -126,6 +129,7 @@ def test_a_failing_model_keeps_the_published_marts(workspace) -> None:
     assert_unchanged_but_rebuilt(database, before, built_before)
 
 
+@pytest.mark.slow
 def test_a_partial_build_does_not_publish(workspace) -> None:
     """A build of some marts (here lead_scores alone) leaves every published mart as it was.
 
@@ -146,6 +150,7 @@ def test_a_partial_build_does_not_publish(workspace) -> None:
     assert published(database) == before
 
 
+@pytest.mark.slow
 def test_dbt_run_does_not_publish(workspace) -> None:
     project, database = workspace
     before, built_before = published(database), built(database)
@@ -160,6 +165,7 @@ def test_dbt_run_does_not_publish(workspace) -> None:
     assert_unchanged_but_rebuilt(database, before, built_before)
 
 
+@pytest.mark.slow
 def test_publication_can_be_turned_off(workspace) -> None:
     project, database = workspace
     before, built_before = published(database), built(database)

@@ -131,6 +131,7 @@ def test_a_messy_export_is_loaded_reported_and_scored(
     assert "invalid UTF-8" in printed
 
 
+@pytest.mark.slow
 def test_raw_rows_of_another_pipeline_are_staged_or_reported(workspace) -> None:
     """Rows the loader would have rejected, written straight into raw, are excluded and listed."""
     project, database = workspace
@@ -163,6 +164,7 @@ def test_raw_rows_of_another_pipeline_are_staged_or_reported(workspace) -> None:
     }
 
 
+@pytest.mark.slow
 def test_staging_that_drops_a_row_silently_fails_the_build(workspace) -> None:
     """The raw = staged + reported test catches a staging model losing a row."""
     project, database = workspace

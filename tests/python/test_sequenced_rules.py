@@ -31,6 +31,9 @@ from conftest import copy_project, run_dbt
 from random_cases import random_case, write_config_dir, write_free_email_domains, write_raw_dir
 
 CASES = int(os.environ.get("LEADSCORE_SEQUENCE_CASES", "3"))
+# Two dense-grid builds per case: make test-all (the shared build's unit tests check each
+# sequenced rule type at its edges in make test).
+pytestmark = pytest.mark.slow
 
 RULE_POINTS_KEY = ["scored_at", "model_id", "entity_id", "rule_id"]
 
