@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import msgpack
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,14 +61,35 @@ def parse_key(database: Path, args: list[str]) -> str:
     return hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def moved(value: object, old_root: str, new_root: str) -> object:
+    """`value` (a decoded saved parse) with the project root paths moved to new_root."""
+    if isinstance(value, str):
+        if value == old_root or value.startswith(old_root + "/"):
+            return new_root + value[len(old_root) :]
+        return value
+    if isinstance(value, dict):
+        return {key: moved(item, old_root, new_root) for key, item in value.items()}
+    if isinstance(value, list):
+        return [moved(item, old_root, new_root) for item in value]
+    return value
+
+
 def reuse_parse(project_dir: Path, database: Path, args: list[str]) -> None:
-    """Give a project copy without a parse of its own the shared one for these args."""
+    """Give a project copy without a parse of its own the shared one for these args.
+
+    A saved parse holds the absolute root of the project it was made in (each
+    file's project_root, each seed's root_path: dbt-duckdb loads a seed from
+    there), so those paths are moved to this copy; nothing else names it.
+    """
     if PARSE_CACHE is None or (project_dir / PARSE_FILE).exists():
         return
     cached = PARSE_CACHE / parse_key(database, args)
     if cached.exists():
+        saved = json.loads(cached.with_suffix(".json").read_text())
+        state = msgpack.unpackb(cached.read_bytes(), raw=False, strict_map_key=False)
+        state = moved(state, saved["project_root"], str(project_dir))
         (project_dir / PARSE_FILE).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, project_dir / PARSE_FILE)
+        (project_dir / PARSE_FILE).write_bytes(msgpack.packb(state, use_bin_type=True))
 
 
 def share_parse(project_dir: Path, database: Path, args: list[str]) -> None:
@@ -77,6 +99,7 @@ def share_parse(project_dir: Path, database: Path, args: list[str]) -> None:
     cached = PARSE_CACHE / parse_key(database, args)
     if not cached.exists():
         shutil.copyfile(project_dir / PARSE_FILE, cached)
+        cached.with_suffix(".json").write_text(json.dumps({"project_root": str(project_dir)}))
 
 
 @pytest.fixture(scope="session", autouse=True)
