@@ -54,7 +54,7 @@ help:
 	@echo "make backtest  backtest the default rules on a 20k-contact sample, tune weights, write the report"
 	@echo "make bench SIZE=10M  benchmark full, daily, as_of-forward, history, default-grid and backtest builds beside the floor and physical-limit queries"
 	@echo "make demo ENGINE=postgres|spark  the demo on PostgreSQL or Spark (README, \"Other engines\")"
-	@echo "make test   the checks of every change (about 10 min): sqlfluff lint, ruff, pytest's fast tier"
+	@echo "make test   the checks of every change (about 8 min on 2 cores): sqlfluff lint, ruff, pytest's fast tier"
 	@echo "            (one shared dbt build with every unit and data test, the project checks, ...)"
 	@echo "make test-all  the slow tier: every interruption point, more random cases, property, fuzz, browser"
 	@echo "make docs   the dbt docs site of the demo warehouse (after make demo)"
