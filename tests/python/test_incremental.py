@@ -276,27 +276,30 @@ def extended_and_renumbered(database: Path) -> tuple[int, int]:
         ).fetchone()
 
 
-def test_a_daily_run_with_late_and_redelivered_events_equals_a_full_refresh(
-    scenario: dict[str, object], tmp_path: Path
+def assert_day_equals_a_full_refresh_and_extends_pairs(
+    scenario: dict[str, object], k: int, tmp: Path
 ) -> None:
+    """Day k's run equals a full refresh, and it extended some pairs and renumbered others."""
     project, database = Path(scenario["project"]), Path(scenario["database"])  # type: ignore[arg-type]
-    as_of = daily_run(scenario, 0)
-    assert_equals_full_refresh(project, database, as_of, tmp_path)
+    as_of = daily_run(scenario, k)
+    assert_equals_full_refresh(project, database, as_of, tmp)
     extended, renumbered = extended_and_renumbered(database)
     assert extended > 0, "no pair was extended: every touched pair was renumbered"
     assert renumbered > 0, "no pair was renumbered: the late events should cause some"
+
+
+def test_a_daily_run_with_late_and_redelivered_events_equals_a_full_refresh(
+    scenario: dict[str, object], tmp_path: Path
+) -> None:
+    assert_day_equals_a_full_refresh_and_extends_pairs(scenario, 0, tmp_path)
 
 
 @pytest.mark.slow
 def test_daily_runs_keep_the_earlier_runs_matches_and_equal_a_full_refresh(
     scenario: dict[str, object], tmp_path: Path
 ) -> None:
-    project, database = Path(scenario["project"]), Path(scenario["database"])  # type: ignore[arg-type]
-    as_of = daily_run(scenario, 1)
-    assert_equals_full_refresh(project, database, as_of, tmp_path)
-    extended, renumbered = extended_and_renumbered(database)
-    assert extended > 0, "no pair was extended: every touched pair was renumbered"
-    assert renumbered > 0, "no pair was renumbered: the late events should cause some"
+    assert_day_equals_a_full_refresh_and_extends_pairs(scenario, 1, tmp_path)
+    database = Path(scenario["database"])  # type: ignore[arg-type]
     with duckdb.connect(str(database), read_only=True) as con:
         watermarks = con.execute(
             "select count(distinct matched_through) from main.int_event_rule_matches"
