@@ -2,7 +2,10 @@
     materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ forget_stale_event_matches() }}",
+    pre_hook=[
+        "{{ forget_stale_event_matches('matchers') }}",
+        "{{ forget_stale_event_matches('events') }}",
+    ],
     post_hook="{{ prune_matcher_records() }}",
 ) }}
 

@@ -31,7 +31,15 @@ DAY1 = datetime(2026, 6, 27)  # the history holds events before DAY1
 # Tables compared between the incremental build and the full refresh, with the
 # columns that record *when* something was computed left out.
 COMPARED = {
-    "stg_crm__events": ["event_id", "contact_id", "event_type", "occurred_at", "url", "detail"],
+    "stg_crm__events": [
+        "event_id",
+        "contact_id",
+        "event_type",
+        "occurred_at",
+        "url",
+        "detail",
+        "first_loaded_at",
+    ],
     "int_event_rule_matches": ["matcher_signature", "contact_id", "event_id", "occurred_at"],
     "int_event_match_sequences": [
         "matcher_signature",
@@ -368,6 +376,8 @@ def test_moving_as_of_forward_without_new_events_equals_a_full_refresh(
 # The data tests of the incremental match models (docs/performance.md, "Tests
 # that scale") and the whole-table reconciliation between them.
 SCOPED_TESTS = [
+    "stg_crm__events",
+    "stg_crm__row_issues",
     "int_event_rule_matches",
     "int_event_match_sequences",
     "assert_event_matches_reconcile_per_matcher",
@@ -481,3 +491,33 @@ def test_data_tests_of_incremental_models_check_the_latest_run_and_reconcile_the
             )""",
     )
     assert failed_tests(project, gap) == {"assert_event_matches_reconcile_per_matcher"}
+
+    # A staged event the latest run wrote, lost: the reconciliation of that
+    # run's raw loads finds a valid event_id it did not stage.
+    unstaged = tampered(
+        "unstaged",
+        """delete from main.stg_crm__events
+            where event_id = (
+                select min(event_id) from main.stg_crm__events
+                where staged_through = (select max(staged_through) from main.stg_crm__events)
+            )""",
+    )
+    assert "assert_raw_rows_are_staged_or_reported" in failed_tests(project, unstaged)
+
+    # An old event staged again by the latest run without replacing the old
+    # row: the latest run's event_ids are counted over the whole table.
+    staged_twice = tampered(
+        "staged_twice",
+        f"""insert into main.stg_crm__events
+            select * replace (
+                (select max(staged_through) from main.stg_crm__events) as staged_through
+            )
+            from main.stg_crm__events
+            where staged_through = {first}
+            order by event_id
+            limit 1""",
+    )
+    failed = failed_tests(project, staged_twice)
+    assert any(
+        name.startswith("unique_combination_of_columns_stg_crm__events_event_id") for name in failed
+    ), failed

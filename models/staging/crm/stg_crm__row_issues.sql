@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}
+{%- set events_watermark = watermark_before_latest_run(ref('stg_crm__events'), 'staged_through') -%}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ forget_rederived_row_issues(watermark_before_latest_run(ref('stg_crm__events'), 'staged_through')) }}",
+) }}
 
 {#-
     Every raw row that staging leaves out, and every raw value it repairs
@@ -9,7 +15,19 @@
     (or an older loader) may still hold. The conditions are the staging
     models' own (the macros clean_text, is_valid_email,
     non_negative_or_null), so this list and staging cannot disagree.
+
+    Incremental, so a daily run does not scan every raw event: the contact,
+    company, deal and list rows are derived again on every run (each load
+    replaces those tables); the event rows only for the raw events loaded
+    after the watermark before stg_crm__events' latest run
+    (watermark_before_latest_run: the loads that run read, and none it did
+    not rewrite). The pre-hook first forgets the rows it derives again, so a
+    repeated run changes nothing. A rebuild of stg_crm__events (a replaced
+    raw table) makes that watermark null: every event is read again, as
+    when this table was built by a version without loaded_at.
 -#}
+{%- set reads_new_events_only = is_incremental_run()
+    and optional_source_column(this, 'loaded_at', dbt.type_timestamp()) == 'loaded_at' -%}
 {%- set excluded = 'excluded: not scored' -%}
 {%- set set_to_null = 'repaired: set to null' -%}
 {%- set checks = [
@@ -53,12 +71,26 @@ raw_companies as (
 
 raw_events as (
 
+    -- The raw events of stg_crm__events' latest loads (every one on a
+    -- rebuild, or when raw events carry no loaded_at).
     select
         event_id,
         contact_id,
         event_type,
-        occurred_at
-    from {{ source('crm', 'events') }}
+        occurred_at,
+        loaded_at
+    from (
+        select
+            event_id,
+            contact_id,
+            event_type,
+            occurred_at,
+            {{ optional_source_column(source('crm', 'events'), 'loaded_at', dbt.type_timestamp()) }} as loaded_at
+        from {{ source('crm', 'events') }}
+    ) as raw_rows
+    {%- if reads_new_events_only %}
+    where coalesce(loaded_at > {{ events_watermark }}, true)
+    {%- endif %}
 
 ),
 
@@ -87,7 +119,8 @@ check_rows as (
             '{{ column_name }}' as column_name,
             '{{ issue }}' as issue,
             '{{ handling }}' as handling,
-            {{ detail }} as detail
+            {{ detail }} as detail,
+            {{ 'loaded_at' if table_name == 'events' else 'cast(null as ' ~ dbt.type_timestamp() ~ ')' }} as loaded_at
         from raw_{{ table_name }}
         where {{ condition }}
         {% if not loop.last %}union all{% endif %}
@@ -103,7 +136,8 @@ final as (
         column_name,
         issue,
         handling,
-        cast(detail as {{ dbt.type_string() }}) as detail
+        cast(detail as {{ dbt.type_string() }}) as detail,
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
     from check_rows
 
 )
