@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from conftest import E2E_AS_OF, REPO, BuiltProject, read_table, table_columns
+from pathlib import Path
+
+import duckdb
+from conftest import (
+    E2E_AS_OF,
+    REPO,
+    BuiltProject,
+    build_args,
+    read_table,
+    run_dbt,
+    table_columns,
+)
 from reference_scorer import ACCOUNT_SCORE_COLUMNS, CONTRIBUTION_COLUMNS, LEAD_SCORE_COLUMNS
 from scoring_check import differences, expected_outputs
 
@@ -27,6 +38,50 @@ def test_default_build_passes_every_dbt_test(default_build: BuiltProject) -> Non
         name: s for name, s in default_build.run.statuses.items() if s not in ("success", "pass")
     }
     assert not failed, failed
+
+
+def test_a_tier_or_flag_that_does_not_follow_its_score_fails_the_tier_test(
+    workspace: tuple[Path, Path],
+) -> None:
+    """assert_tiers_follow_scores checks each distinct combination of scores, tiers and
+    flag: a wrong tier in one history snapshot and a wrong flag at T are each found.
+    Marts are built in the build schema (main_build) and published to main after their
+    tests pass; the test reads the build schema."""
+    project, database = workspace
+    with duckdb.connect(str(database)) as con:
+        snapshot = con.execute(
+            "select scored_at, model_id, contact_id from main_build.lead_score_history"
+            " where scored_at < (select max(scored_at) from main_build.lead_score_history)"
+            " order by contact_id, model_id, scored_at limit 1"
+        ).fetchone()
+        tier = con.execute(
+            "update main_build.lead_score_history set engagement_tier = 'not a tier'"
+            " where scored_at = ? and model_id = ? and contact_id = ?"
+            " returning model_id, contact_id, engagement_score",
+            list(snapshot),
+        ).fetchall()
+        lead = con.execute(
+            "select model_id, contact_id from main_build.lead_scores order by contact_id limit 1"
+        ).fetchone()
+        flag = con.execute(
+            "update main_build.lead_scores set is_qualified = not is_qualified"
+            " where model_id = ? and contact_id = ? returning model_id, contact_id, score",
+            list(lead),
+        ).fetchall()
+    assert len(tier) == 1 and len(flag) == 1, (tier, flag)
+    args = ["test", "--select", "assert_tiers_follow_scores", "--store-failures"]
+    run = run_dbt(project, database, [*args, *build_args()[1:]])
+    assert run.statuses.get("test.leadscore.assert_tiers_follow_scores") == "fail", run.text()
+    with duckdb.connect(str(database), read_only=True) as con:
+        failures = con.execute(
+            "select dimension, model_id, dimension_score, published_tier, expected_tier "
+            "from main_dbt_test__audit.assert_tiers_follow_scores order by dimension"
+        ).fetchall()
+    (model, _, engagement_score), (flag_model, _, score) = tier[0], flag[0]
+    dimensions = {row[0]: row for row in failures}
+    assert set(dimensions) == {"engagement", "qualified"}, failures
+    assert dimensions["engagement"][1:4] == (model, engagement_score, "not a tier"), failures
+    assert dimensions["qualified"][1:3] == (flag_model, score), failures
 
 
 def test_marts_have_the_spec_columns_then_the_calibration(default_build: BuiltProject) -> None:
