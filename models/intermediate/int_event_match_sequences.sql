@@ -30,6 +30,9 @@
 
 {%- set matches_relation = ref('int_event_rule_matches') %}
 {%- set read_all = incremental_rebuild_required(matches_relation, 'matched_through', 'sequenced_through') %}
+{#- The watermark as a literal, so reading the new matches skips the row
+    groups of older runs instead of filtering every match through a join. -#}
+{%- set watermark = none if read_all else queried_timestamp_literal('select max(sequenced_through) from ' ~ this) %}
 
 with
 
@@ -55,7 +58,10 @@ recent_matches as (
         occurred_at,
         matched_through
     from {{ matches_relation }}
-    where event_id is not null
+    where
+        event_id is not null
+        -- every match on a rebuild
+        and {{ 'matched_through > ' ~ watermark if watermark else '1 = 1' }}
 
 ),
 

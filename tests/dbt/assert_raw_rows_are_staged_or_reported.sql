@@ -12,8 +12,10 @@
     the var test_whole_tables check them all. The other raw tables are
     replaced by every load and checked whole.
 -#}
-{%- set events_watermark = watermark_before_latest_run(ref('stg_crm__events'), 'staged_through') -%}
 {%- set new_loads_only = not test_whole_tables() -%}
+{%- if new_loads_only -%}
+    {%- set events_watermark = queried_timestamp_literal('select ' ~ watermark_before_latest_run(ref('stg_crm__events'), 'staged_through')) -%}
+{%- endif -%}
 
 with
 

@@ -1,4 +1,4 @@
-{%- set events_watermark = watermark_before_latest_run(ref('stg_crm__events'), 'staged_through') -%}
+{%- set events_relation = ref('stg_crm__events') -%}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='append',
@@ -28,6 +28,9 @@
 -#}
 {%- set reads_new_events_only = is_incremental_run()
     and optional_source_column(this, 'loaded_at', dbt.type_timestamp()) == 'loaded_at' -%}
+{%- if reads_new_events_only -%}
+    {%- set events_watermark = queried_timestamp_literal('select ' ~ watermark_before_latest_run(events_relation, 'staged_through')) -%}
+{%- endif -%}
 {%- set excluded = 'excluded: not scored' -%}
 {%- set set_to_null = 'repaired: set to null' -%}
 {%- set checks = [
