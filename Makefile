@@ -44,6 +44,8 @@ BACKTEST_CAPACITY ?= 200
 # `make bench SIZE=10M`: the benchmark (docs/performance.md); SIZE is the number of events.
 SIZE ?= 10M
 REPEATS ?= 3
+# STEPS: a comma-separated subset of the benchmark's steps (empty: all of them).
+STEPS ?=
 # DuckDB uses every core unless told otherwise (profiles.yml, docs/performance.md).
 export LEADSCORE_DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 
@@ -115,7 +117,7 @@ backtest: $(STAMP)
 	echo "backtest finished in $$(( $$(date +%s) - start )) s; open $(CURDIR)/$(BACKTEST_DIR)/report.html"
 
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py --size $(SIZE) --repeats $(REPEATS)
+	$(BIN)/python scripts/benchmark.py --size $(SIZE) --repeats $(REPEATS) $(if $(STEPS),--steps $(STEPS))
 
 # The tiers (README, "Tests"): make test runs what every change needs, make
 # test-all the rest, make test-engines the other engines; .ci/run all three.
