@@ -315,3 +315,24 @@
     {%- endif -%}
     {{- return(timestamp_literal(run_query(query).columns[0].values()[0])) -}}
 {% endmacro %}
+
+{#
+    The rows of a raw `relation` (the given columns and loaded_at, a typed
+    null where the table has none) loaded after `watermark` (a timestamp
+    literal; none: every row, as are rows without loaded_at). A fragment on
+    the relation it is given: stg_crm__row_issues and the raw reconciliation
+    read the latest loads of raw events through it.
+#}
+{% macro rows_loaded_after(relation, columns, watermark) %}
+    (
+        select
+            {%- for column in columns %}
+            {{ column }},
+            {%- endfor %}
+            {{ optional_source_column(relation, 'loaded_at', dbt.type_timestamp()) }} as loaded_at
+        from {{ relation }}
+    ) as raw_rows
+    {%- if watermark %}
+    where coalesce(raw_rows.loaded_at > {{ watermark }}, true)
+    {%- endif %}
+{% endmacro %}

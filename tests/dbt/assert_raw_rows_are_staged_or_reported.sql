@@ -26,18 +26,11 @@ raw_events as (
         {{ clean_text('contact_id') }} is not null
         and {{ normalized_text('event_type') }} is not null
         and occurred_at is not null as is_complete
-    from (
-        select
-            event_id,
-            contact_id,
-            event_type,
-            occurred_at,
-            {{ optional_source_column(source('crm', 'events'), 'loaded_at', dbt.type_timestamp()) }} as loaded_at
-        from {{ source('crm', 'events') }}
-    ) as raw_rows
-    {%- if new_loads_only %}
-    where coalesce(loaded_at > {{ events_watermark }}, true)
-    {%- endif %}
+    from {{ rows_loaded_after(
+        source('crm', 'events'),
+        ['event_id', 'contact_id', 'event_type', 'occurred_at'],
+        events_watermark if new_loads_only else none
+    ) }}
 
 ),
 

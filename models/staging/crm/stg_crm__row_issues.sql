@@ -82,18 +82,11 @@ raw_events as (
         event_type,
         occurred_at,
         loaded_at
-    from (
-        select
-            event_id,
-            contact_id,
-            event_type,
-            occurred_at,
-            {{ optional_source_column(source('crm', 'events'), 'loaded_at', dbt.type_timestamp()) }} as loaded_at
-        from {{ source('crm', 'events') }}
-    ) as raw_rows
-    {%- if reads_new_events_only %}
-    where coalesce(loaded_at > {{ events_watermark }}, true)
-    {%- endif %}
+    from {{ rows_loaded_after(
+        source('crm', 'events'),
+        ['event_id', 'contact_id', 'event_type', 'occurred_at'],
+        events_watermark if reads_new_events_only else none
+    ) }}
 
 ),
 
