@@ -54,9 +54,14 @@
     {%- endif -%}
 {% endmacro %}
 
-{# The watermark of `this`, as a scalar subquery (null when empty). #}
+{#
+    The watermark of `this` before this run (null when empty), as a literal
+    (queried_timestamp_literal, below), so that every filter on it is pushed
+    into the scan. It is queried when the model or hook is rendered: the
+    model's SQL before its pre-hooks run, so their deletes cannot move it.
+#}
 {% macro incremental_watermark(watermark_column) %}
-    (select max({{ watermark_column }}) from {{ this }})
+    {{- queried_timestamp_literal('select max(' ~ watermark_column ~ ') from ' ~ this) -}}
 {% endmacro %}
 
 {#

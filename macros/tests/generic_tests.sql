@@ -12,16 +12,12 @@
 #}
 {% test unique_combination_of_columns(model, combination_of_columns, latest_run_column=none) %}
     {%- if latest_run_column and not test_whole_tables() and written_by_several_runs(model, latest_run_column) %}
-    {#- `model` is read three times rather than through one CTE, which DuckDB
+    {#- `model` is read twice rather than through one CTE, which DuckDB
         would materialize whole. #}
+    {#- The newest watermark as a literal, so the latest run's rows are read
+        without scanning the older runs' row groups. #}
+    {%- set newest = queried_timestamp_literal('select max(' ~ latest_run_column ~ ') from ' ~ model) %}
     with
-
-    find_newest_run as (
-
-        select max({{ latest_run_column }}) as watermark
-        from {{ model }}
-
-    ),
 
     select_latest_run_keys as (
 
@@ -30,8 +26,7 @@
             latest_run.{{ column }}{{ ',' if not loop.last }}
             {%- endfor %}
         from (select * from {{ model }}) as latest_run
-        cross join find_newest_run
-        where coalesce(latest_run.{{ latest_run_column }} >= find_newest_run.watermark, 1 = 1)
+        where coalesce(latest_run.{{ latest_run_column }} >= {{ newest }}, 1 = 1)
 
     )
 

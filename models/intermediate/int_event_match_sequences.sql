@@ -169,6 +169,8 @@ classify_touched_groups as (
 
 ),
 
+{%- if not read_all %}
+
 list_renumbered_groups as (
 
     select
@@ -185,11 +187,12 @@ list_renumbered_groups as (
     from find_changed_groups
 
 ),
+{%- endif %}
 
 collect_renumbered_matches as (
 
-    -- Every match of a pair renumbered whole (of every pair on a rebuild),
-    -- numbered from 1.
+    -- Every match of a pair renumbered whole (of every pair on a rebuild:
+    -- there is no stored pair then), numbered from 1.
     select
         event_matches.matcher_signature,
         event_matches.contact_id,
@@ -197,14 +200,14 @@ collect_renumbered_matches as (
         event_matches.occurred_at,
         cast(0 as {{ dbt.type_bigint() }}) as numbered_after
     from event_matches
-    cross join find_watermark
-    left join list_renumbered_groups
+    {%- if not read_all %}
+    -- An inner join: with no pair to renumber (the usual day) the engine
+    -- reads no stored match; as a left join and a filter, every one.
+    inner join list_renumbered_groups
         on
             event_matches.matcher_signature = list_renumbered_groups.matcher_signature
             and event_matches.contact_id = list_renumbered_groups.contact_id
-    where
-        find_watermark.previous_watermark is null
-        or list_renumbered_groups.contact_id is not null
+    {%- endif %}
 
 ),
 

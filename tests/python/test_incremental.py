@@ -504,6 +504,26 @@ def test_data_tests_of_incremental_models_check_the_latest_run_and_reconcile_the
     )
     assert "assert_raw_rows_are_staged_or_reported" in failed_tests(project, unstaged)
 
+    # A match of the latest run whose event is not staged: the scoped
+    # relationships test looks the run's event_ids up among every staged
+    # event (the sides of its join swapped: the run's rows are the lookup).
+    orphan = tampered(
+        "orphan_match",
+        """update main.int_event_rule_matches set event_id = 'not-a-staged-event'
+            where (matcher_signature, event_id) in (
+                select matcher_signature, event_id from main.int_event_rule_matches
+                where event_id is not null and matched_through = (
+                    select max(matched_through) from main.int_event_rule_matches
+                )
+                order by matcher_signature, event_id
+                limit 1
+            )""",
+    )
+    failed = failed_tests(project, orphan)
+    assert any(
+        name.startswith("relationships_int_event_rule_matches_event_id") for name in failed
+    ), failed
+
     # An old event staged again by the latest run without replacing the old
     # row: the latest run's event_ids are counted over the whole table.
     staged_twice = tampered(
