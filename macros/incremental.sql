@@ -102,6 +102,7 @@
             from {{ ref('int_event_rule_signatures') }} as current_rules
         )
     {%- elif forget == 'events' -%}
+        {%- set watermark = incremental_watermark('matched_through') %}
         delete from {{ this }}
         where event_id in (
             -- Only an event_id staged by an earlier load can have stored
@@ -109,8 +110,8 @@
             select changed.event_id
             from {{ ref('stg_crm__events') }} as changed
             where
-                changed.loaded_at > {{ incremental_watermark('matched_through') }}
-                and changed.first_loaded_at <= {{ incremental_watermark('matched_through') }}
+                changed.loaded_at > {{ watermark }}
+                and changed.first_loaded_at <= {{ watermark }}
         )
     {%- else -%}
         {{ exceptions.raise_compiler_error("forget_stale_event_matches: forget is 'matchers' or 'events', not " ~ forget) }}
@@ -180,6 +181,7 @@
         from {{ ref('int_event_rule_signatures') }}
         where 1 = 0
     {%- else -%}
+        {%- set watermark = incremental_watermark('sequenced_through') %}
         select distinct
             stored.matcher_signature,
             stored.contact_id
@@ -190,8 +192,8 @@
             select changed.event_id
             from {{ ref('stg_crm__events') }} as changed
             where
-                changed.loaded_at > {{ incremental_watermark('sequenced_through') }}
-                and changed.first_loaded_at <= {{ incremental_watermark('sequenced_through') }}
+                changed.loaded_at > {{ watermark }}
+                and changed.first_loaded_at <= {{ watermark }}
         ) as reloaded
             on stored.event_id = reloaded.event_id
     {%- endif -%}

@@ -30,9 +30,10 @@
 
 {%- set matches_relation = ref('int_event_rule_matches') %}
 {%- set read_all = incremental_rebuild_required(matches_relation, 'matched_through', 'sequenced_through') %}
-{#- The watermark as a literal, so reading the new matches skips the row
+{#- The watermark before this run, queried once and written in as a literal
+    (a typed null on a rebuild), so reading the new matches skips the row
     groups of older runs instead of filtering every match through a join. -#}
-{%- set watermark = none if read_all else queried_timestamp_literal('select max(sequenced_through) from ' ~ this) %}
+{%- set watermark = previous_watermark('sequenced_through', read_all) %}
 
 with
 
@@ -61,14 +62,14 @@ recent_matches as (
     where
         event_id is not null
         -- every match on a rebuild
-        and {{ 'matched_through > ' ~ watermark if watermark else '1 = 1' }}
+        and {{ '1 = 1' if read_all else 'matched_through > ' ~ watermark }}
 
 ),
 
 find_watermark as (
 
     select
-        {{ previous_watermark('sequenced_through', read_all) }} as previous_watermark,
+        {{ watermark }} as previous_watermark,
         max(matched_through) as sequenced_through
     from {{ matches_relation }}
 

@@ -32,11 +32,12 @@
 {%- set events_relation = ref('stg_crm__events') %}
 {%- set read_all = incremental_rebuild_required(events_relation, 'loaded_at', 'matched_through') %}
 {%- set match_every_event = read_all or rules_to_match_in_full() %}
-{#- The watermark as a literal (queried_timestamp_literal), so the filter
-    below is applied in the scan of the staged events: through a join with
-    the watermark's subquery, a run without new events took 21.8 s of node
-    time at 100M events, 4.3 s with the literal. -#}
-{%- set watermark = none if read_all else queried_timestamp_literal('select max(matched_through) from ' ~ this) %}
+{#- The watermark before this run, queried once and written in as a literal
+    (a typed null on a rebuild), so the filter below is applied in the scan
+    of the staged events: through a join with the watermark's subquery, a
+    run without new events took 21.8 s of node time at 100M events, 4.3 s
+    with the literal. -#}
+{%- set watermark = previous_watermark('matched_through', read_all) %}
 
 with
 
@@ -97,10 +98,10 @@ choose_work as (
 find_watermark as (
 
     select
-        {{ watermark if watermark else previous_watermark('matched_through', read_all) }} as previous_watermark,
+        {{ watermark }} as previous_watermark,
         -- Without new events, the watermark stays (only new events are read
         -- unless some matcher is new).
-        coalesce(max(loaded_at), {{ watermark if watermark else previous_watermark('matched_through', read_all) }})
+        coalesce(max(loaded_at), {{ watermark }})
             as matched_through
     from events
 
