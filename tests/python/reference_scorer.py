@@ -1,6 +1,6 @@
 """Independent pure-Python reference implementation of the lead-scoring contract.
 
-Follows ``../shared/spec/scoring.md`` (the contract) and ``docs/semantics.md``
+Follows the scoring contract (README) and ``docs/semantics.md``
 (decisions where the contract is silent). It is a test oracle: written without
 looking at the dbt SQL, standard library only, optimised for readability.
 
